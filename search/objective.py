@@ -1,0 +1,83 @@
+"""The one objective every strategy shares: hyperparameters -> model -> trained -> best val MSE."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from models import ModelConfig, build_model
+from search.dataset import ForecastDataset
+from search.train import EpochCallback, TrainResult, TrainSettings, fit
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What a study fixes for all its trials; the space may override arch and seq_len."""
+
+    epochs: int
+    patience: int
+    arch: str = "stacked"
+    seq_len: int = 52
+
+
+# Values for hyperparameters a (user's) space does not search: a mid-sized, well-behaved LSTM.
+UNSEARCHED = {
+    "hidden_size": 64,
+    "num_layers": 1,
+    "dropout": 0.0,
+    "learning_rate": 1e-3,
+    "batch_size": 64,
+    "optimizer": "adam",
+    "scheduler": "none",
+}
+
+
+def complete(hyper: Mapping[str, object], budget: Budget) -> dict[str, object]:
+    """The trial's hyperparameters with the study's fixed choices filled in where not searched."""
+    return {**UNSEARCHED, "arch": budget.arch, "seq_len": budget.seq_len, **hyper}
+
+
+def build_forecaster(config: Mapping[str, object], dataset: ForecastDataset) -> nn.Module:
+    """The model a completed configuration describes, on the dataset's device."""
+    model_config = ModelConfig(
+        n_inputs=dataset.n_inputs,
+        n_targets=1,
+        horizon=dataset.horizon,
+        hidden_size=int(config["hidden_size"]),
+        num_layers=int(config["num_layers"]),
+        dropout=float(config["dropout"]),
+    )
+    return build_model(str(config["arch"]), model_config).to(dataset.device)
+
+
+def trial_seed(study_seed: int, trial_number: int) -> int:
+    """A seed reproducible from the study seed and trial number, unrelated across both."""
+    return int(np.random.SeedSequence([study_seed, trial_number]).generate_state(1)[0])
+
+
+def train_trial(
+    hyper: Mapping[str, object],
+    dataset: ForecastDataset,
+    budget: Budget,
+    seed: int,
+    on_epoch: EpochCallback | None = None,
+) -> TrainResult:
+    """Build the model `hyper` describes, train it with early stopping, return the best epoch."""
+    config = complete(hyper, budget)
+    torch.manual_seed(seed)
+    model = build_forecaster(config, dataset)
+    windows = dataset.windows(int(config["seq_len"]))
+    settings = TrainSettings(
+        epochs=budget.epochs,
+        patience=budget.patience,
+        batch_size=int(config["batch_size"]),
+        learning_rate=float(config["learning_rate"]),
+        optimizer=str(config["optimizer"]),
+        scheduler=str(config["scheduler"]),
+        seed=seed,
+    )
+    return fit(model, windows["train"], windows["val"], settings, on_epoch)
