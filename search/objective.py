@@ -1,17 +1,23 @@
-"""The one objective every strategy shares: hyperparameters -> model -> trained -> best val MSE."""
+"""The one objective every strategy shares: hyperparameters -> model -> trained -> best val MSE.
+
+`train_trial` knows nothing of Optuna; `make_objective` adapts it to a trial: suggestions in,
+per-epoch reports and pruning out.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
+import optuna
 import torch
 from torch import nn
 
 from models import ModelConfig, build_model
 from search.dataset import ForecastDataset
 from search.train import EpochCallback, TrainResult, TrainSettings, fit
+from spaces import Space
 
 
 @dataclass(frozen=True)
@@ -81,3 +87,26 @@ def train_trial(
         seed=seed,
     )
     return fit(model, windows["train"], windows["val"], settings, on_epoch)
+
+
+def make_objective(
+    space: Space, dataset: ForecastDataset, budget: Budget, study_seed: int
+) -> Callable[[optuna.Trial], float]:
+    """The Optuna objective: suggest from `space`, train, report every epoch, prune."""
+
+    def objective(trial: optuna.Trial) -> float:
+        hyper = space.suggest(trial)
+        seed = trial_seed(study_seed, trial.number)
+        trial.set_user_attr("seed", seed)
+
+        def report(epoch: int, loss: float) -> None:
+            trial.report(loss, epoch)
+            if trial.should_prune():
+                raise optuna.TrialPruned(f"validation loss {loss:.4g} at epoch {epoch}")
+
+        result = train_trial(hyper, dataset, budget, seed, report)
+        for key, value in result.attributes().items():
+            trial.set_user_attr(key, value)
+        return result.best_loss
+
+    return objective

@@ -1,0 +1,26 @@
+"""The arguments every architecture is built from."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Shape and capacity of a forecaster: (B, seq_len, n_inputs) -> (B, horizon, n_targets).
+
+    Checkpoints can store it as plain fields and rebuild the same model from them.
+    """
+
+    n_inputs: int
+    n_targets: int
+    horizon: int
+    hidden_size: int = 64
+    num_layers: int = 1
+    dropout: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in ("n_inputs", "n_targets", "horizon", "hidden_size", "num_layers"):
+            value = getattr(self, name)
+            if value < 1:
+                raise ValueError(f"`{name} >= 1` must hold, but got {name}={value}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"`0 <= dropout < 1` must hold, but got dropout={self.dropout}")

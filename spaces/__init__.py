@@ -1,0 +1,11 @@
+"""Search spaces as data: Optuna distributions plus grid values, declared in TOML.
+
+Presets ship as TOML files in `spaces/presets/` and go through the same loader as users' files.
+This package imports neither torch nor `search`.
+"""
+
+from spaces.errors import SpaceError
+from spaces.loader import PRESETS, load_space
+from spaces.space import HYPERPARAMETERS, Param, Space
+
+__all__ = ["HYPERPARAMETERS", "PRESETS", "Param", "Space", "SpaceError", "load_space"]
