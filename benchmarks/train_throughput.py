@@ -67,23 +67,28 @@ def main() -> None:
     train_rows = dataset.bounds.train[1]
     steps = dataset.scaling.inputs(dataset.series.values[:train_rows])[:, 0]
     x, y = notes_style_windows(steps, SEQ_LEN)
-    print(f"{len(windows['train'])} training windows of {SEQ_LEN} steps, {args.epochs} epochs, "
-          f"1 thread, {args.repeats} interleaved repeats")
-    print(f"{'hidden':>6} {'layers':>6} {'batch':>5} {'plain samples/s':>16} "
-          f"{'ours samples/s':>15} {'ratio':>6}")
+    print(
+        f"{len(windows['train'])} training windows of {SEQ_LEN} steps, {args.epochs} epochs, "
+        f"1 thread, {args.repeats} interleaved repeats"
+    )
+    print(
+        f"{'hidden':>6} {'layers':>6} {'batch':>5} {'plain samples/s':>16} "
+        f"{'ours samples/s':>15} {'ratio':>6}"
+    )
     for hidden, layers, batch in CASES:
-        config = ModelConfig(n_inputs=1, n_targets=1, horizon=1, hidden_size=hidden,
-                             num_layers=layers, dropout=0.0)
-        settings = TrainSettings(epochs=args.epochs, patience=args.epochs, batch_size=batch,
-                                 learning_rate=1e-3)
+        config = ModelConfig(
+            n_inputs=1, n_targets=1, horizon=1, hidden_size=hidden, num_layers=layers, dropout=0.0
+        )
+        settings = TrainSettings(
+            epochs=args.epochs, patience=args.epochs, batch_size=batch, learning_rate=1e-3
+        )
         plain, ours = [], []
         for repeat in range(args.repeats):
             torch.manual_seed(repeat)
             loader = DataLoader(TensorDataset(x, y), batch_size=batch, shuffle=True)
             plain.append(plain_loop(build_model("stacked", config), loader, args.epochs, 1e-3))
             torch.manual_seed(repeat)
-            result = fit(build_model("stacked", config), windows["train"], windows["val"],
-                         settings)
+            result = fit(build_model("stacked", config), windows["train"], windows["val"], settings)
             ours.append(result.samples_per_second)
         p, o = statistics.median(plain), statistics.median(ours)
         print(f"{hidden:>6} {layers:>6} {batch:>5} {p:>16.0f} {o:>15.0f} {o / p:>5.2f}x")
