@@ -1,0 +1,42 @@
+"""Argument parsing shared by every command: one-line usage errors and typed options."""
+
+from __future__ import annotations
+
+import argparse
+
+from search.storage import STORAGE_ENV
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors as one line naming the fix, exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
+
+
+def add_storage(parser: argparse.ArgumentParser) -> None:
+    """The --storage option every command shares."""
+    parser.add_argument(
+        "--storage", help=f"SQLAlchemy URL (default: ${STORAGE_ENV} or sqlite:///studies.db)"
+    )
+
+
+def positive_int(text: str) -> int:
+    """An integer of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, but got {value}")
+    return value
+
+
+def column_list(text: str) -> tuple[str, ...]:
+    """Comma-separated column names."""
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
+def fractions(text: str) -> tuple[float, float, float]:
+    """Three comma-separated fractions."""
+    parts = text.split(",")
+    if len(parts) != 3:
+        raise argparse.ArgumentTypeError(f"needs three fractions TRAIN,VAL,TEST, but got {text!r}")
+    return tuple(float(p) for p in parts)  # type: ignore[return-value]

@@ -1,0 +1,144 @@
+"""The worker loop: claim a slot, run the trial, tell the storage; until the study has N.
+
+Trials go through ask/tell rather than `Study.optimize`, because the slot must be claimed under
+a lock around `ask` (see slots.py) and an interrupted trial must be requeued, not only failed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import optuna
+from optuna.storages._heartbeat import get_heartbeat_thread
+from optuna.trial import FrozenTrial, TrialState
+
+from search.errors import LstmSearchError, TrialFailure
+from search.slots import OWNER_ATTR, SlotLock, count, fail_dead_trials, owner
+from search.storage import FAIL_REASON, requeue
+
+MAX_CONSECUTIVE_FAILURES = 5
+WAIT_SECONDS = 2.0
+
+Objective = Callable[[optuna.Trial], float]
+
+
+class SearchAborted(LstmSearchError):
+    """The search cannot go on: too many trials in a row failed, or the grid ran dry."""
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """How a worker's loop ended."""
+
+    finished: int
+    ran: int
+    timed_out: bool
+
+
+def run_trials(
+    study: optuna.Study,
+    objective: Objective,
+    target: int,
+    lock: SlotLock,
+    timeout: float | None = None,
+    on_trial: Callable[[FrozenTrial], None] | None = None,
+) -> RunOutcome:
+    """Run trials until the study holds `target` finished ones (or `timeout` seconds pass)."""
+    started = time.monotonic()
+    ran = failures_in_a_row = 0
+    while True:
+        if timeout is not None and time.monotonic() - started >= timeout:
+            return RunOutcome(count(study)[0], ran, timed_out=True)
+        trial, finished = _claim(study, target, lock)
+        if trial is None:
+            if finished >= target:
+                return RunOutcome(finished, ran, timed_out=False)
+            time.sleep(WAIT_SECONDS)  # the last slots are running elsewhere; one may yet fail
+            continue
+        frozen = _run(study, trial, objective)
+        ran += 1
+        failures_in_a_row = failures_in_a_row + 1 if frozen.state == TrialState.FAIL else 0
+        if on_trial is not None:
+            on_trial(frozen)
+        if failures_in_a_row >= MAX_CONSECUTIVE_FAILURES:
+            raise SearchAborted(
+                f"{failures_in_a_row} trials in a row failed (last: "
+                f"{frozen.user_attrs.get(FAIL_REASON)}); narrow the space (e.g. lower the "
+                "learning-rate range) or check the data"
+            )
+
+
+def _claim(study: optuna.Study, target: int, lock: SlotLock) -> tuple[optuna.Trial | None, int]:
+    """Under the study's lock: requeue dead trials, then create a trial if a slot is free."""
+    with _interrupts_deferred(), lock.held():
+        fail_dead_trials(study)
+        finished, running = count(study)
+        if finished + running >= target:
+            return None, finished
+        _check_grid_not_exhausted(study)
+        with warnings.catch_warnings():
+            # Optuna warns that heartbeat is meant for Study.optimize; _run beats it here.
+            warnings.filterwarnings("ignore", "Heartbeat of storage", UserWarning)
+            trial = study.ask()
+        # Owner and first heartbeat before the lock is released: a trial without them could
+        # never be found dead (Optuna ignores trials that never beat).
+        study._storage.set_trial_system_attr(trial._trial_id, OWNER_ATTR, owner())
+        study._storage.record_heartbeat(trial._trial_id)
+        return trial, finished
+
+
+def _check_grid_not_exhausted(study: optuna.Study) -> None:
+    free_cells = getattr(study.sampler, "free_cells", None)
+    if free_cells is not None and not free_cells(study):
+        raise SearchAborted(
+            "every remaining grid cell has failed too often; look at the failed "
+            "trials' fail_reason (lstm-search show) and adjust the space"
+        )
+
+
+def _run(study: optuna.Study, trial: optuna.Trial, objective: Objective) -> FrozenTrial:
+    """Run one trial and tell the storage how it ended; Ctrl-C requeues it and re-raises."""
+    with get_heartbeat_thread(trial._trial_id, study._storage):
+        try:
+            value = objective(trial)
+        except optuna.TrialPruned:
+            study.tell(trial, state=TrialState.PRUNED)
+        except TrialFailure as failure:
+            trial.set_user_attr(FAIL_REASON, str(failure))
+            study.tell(trial, state=TrialState.FAIL)
+        except BaseException as error:  # Ctrl-C, SIGTERM or a bug: nothing is lost, re-raise
+            reason = "interrupted" if isinstance(error, KeyboardInterrupt) else repr(error)
+            with _interrupts_deferred():
+                trial.set_user_attr(FAIL_REASON, reason)
+                study.tell(trial, state=TrialState.FAIL)
+                requeue(study, study._storage.get_trial(trial._trial_id))
+            raise
+        else:
+            study.tell(trial, value)
+    return study._storage.get_trial(trial._trial_id)
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM until the block ends, so storage updates are never half done."""
+    received: list[int] = []
+    signals = (signal.SIGINT, signal.SIGTERM)
+    try:
+        previous = {
+            s: signal.signal(s, lambda number, frame: received.append(number)) for s in signals
+        }
+    except ValueError:  # not the main thread: signals cannot arrive here anyway
+        yield
+        return
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if received:
+            raise KeyboardInterrupt

@@ -1,0 +1,143 @@
+"""Claiming a trial slot: the study ends with exactly N finished trials, whoever runs them.
+
+Optuna counts trials per process (`n_trials`) or after the fact (`MaxTrialsCallback`), so workers
+sharing a study overshoot. Here a worker takes a lock that all workers of the study share, counts
+the trials that are finished or running, and creates its trial only if that count is below N:
+count and creation happen under one lock, so no two workers can take the last slot.
+
+The lock is an advisory lock on PostgreSQL (held by a connection of our own; Optuna's inserts do
+not wait on it) and an flock on a file beside a SQLite database (a SQLite write lock would block
+Optuna's own insert in the same process).
+
+A trial left RUNNING by a dead process would hold its slot until the heartbeat's grace period
+ends; trials record their owner (host, pid, process start), so a worker on the same host fails
+and requeues them at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import socket
+import warnings
+from collections.abc import Iterator
+
+import optuna
+import sqlalchemy
+from optuna.trial import FrozenTrial, TrialState
+
+from search.storage import FAIL_REASON, requeue, sqlite_path
+
+OWNER_ATTR = "lstm_search:owner"
+FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+
+
+class SlotLock:
+    """A lock shared by every worker of one study, on this machine or others."""
+
+    def __init__(self, url: str, study_name: str) -> None:
+        self._path = sqlite_path(url)
+        self._engine = (
+            None
+            if self._path
+            else sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool)
+        )
+        digest = hashlib.sha256(f"lstm-search:{study_name}".encode()).digest()
+        self._key = int.from_bytes(digest[:8], "big", signed=True)
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold the lock for the duration of the block."""
+        if self._engine is None:
+            with open(f"{self._path}.lock", "a") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+            return
+        with self._engine.connect() as connection:
+            connection.execute(sqlalchemy.text("SELECT pg_advisory_lock(:k)"), {"k": self._key})
+            try:
+                yield
+            finally:
+                connection.execute(
+                    sqlalchemy.text("SELECT pg_advisory_unlock(:k)"), {"k": self._key}
+                )
+
+    def close(self) -> None:
+        """Release the lock's connection pool."""
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+def owner() -> dict[str, object]:
+    """This process, as recorded on the trials it runs."""
+    return {"host": socket.gethostname(), "pid": os.getpid(), "started": _start_time(os.getpid())}
+
+
+def fail_dead_trials(study: optuna.Study) -> list[int]:
+    """Fail and requeue RUNNING trials whose process is gone; return their numbers.
+
+    Trials of this host are checked by pid at once; others by Optuna's heartbeat grace period.
+    Call it only while holding the study's SlotLock.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        optuna.storages.fail_stale_trials(study)  # other hosts; requeued by the storage callback
+    failed = []
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        if _is_orphan(trial):
+            # Under the lock no other worker can finish it between these two writes.
+            study._storage.set_trial_user_attr(trial._trial_id, FAIL_REASON, "process died")
+            study._storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL)
+            requeue(study, study._storage.get_trial(trial._trial_id))
+            failed.append(trial.number)
+    return failed
+
+
+def count(study: optuna.Study) -> tuple[int, int]:
+    """(finished, running) trials of the study: finished means COMPLETE or PRUNED."""
+    trials = study.get_trials(deepcopy=False, states=(*FINISHED, TrialState.RUNNING))
+    finished = sum(t.state in FINISHED for t in trials)
+    return finished, len(trials) - finished
+
+
+def _is_orphan(trial: FrozenTrial) -> bool:
+    recorded = trial.system_attrs.get(OWNER_ATTR)
+    if recorded is None:
+        # Claims record the owner before releasing the lock, and this runs under the lock: a
+        # trial without one was created by a process that died while claiming it.
+        return True
+    if recorded.get("host") != socket.gethostname():
+        return False
+    pid = int(recorded["pid"])
+    return _start_time(pid) != recorded.get("started")
+
+
+def _start_time(pid: int) -> str | None:
+    """Start time of a process (clock ticks since boot), None if it does not exist.
+
+    Comparing it, not only the pid, keeps a recycled pid from passing for the dead worker.
+    """
+    if not os.path.isdir("/proc/self"):
+        return _alive_marker(pid)
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            # Field 22; the command name (field 2) may hold spaces, so split after its ')'.
+            return stat.read().rsplit(")", 1)[1].split()[19]
+    except FileNotFoundError:
+        return None
+
+
+def _alive_marker(pid: int) -> str | None:
+    """Without /proc (macOS): whether the pid exists, the best evidence there is."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass
+    return "alive"

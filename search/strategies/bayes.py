@@ -1,0 +1,229 @@
+"""Gaussian-process Bayesian optimisation with scikit-optimize, as an Optuna sampler.
+
+The sampler keeps no history: each suggestion builds a fresh `skopt.Optimizer` configured as
+`gp_minimize` configures it and tells it every finished trial in the storage at once, so a
+resumed study or several workers sharing one study warm-start for free. All use of skopt (barely
+maintained) stays in this module.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+import zlib
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import optuna
+from optuna.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+from optuna.samplers import BaseSampler, RandomSampler
+from optuna.search_space import intersection_search_space
+from optuna.study import StudyDirection
+from optuna.trial import FrozenTrial, TrialState
+from skopt import Optimizer
+from skopt.space import Categorical, Dimension, Integer, Real
+from skopt.utils import cook_estimator
+from threadpoolctl import threadpool_limits
+
+_FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+_INT32_MAX = int(np.iinfo(np.int32).max)
+
+
+class SkoptGPSampler(BaseSampler):
+    """GP-based suggestions with gp_minimize's defaults; random ones for the first trials.
+
+    While fewer than `n_initial_points` trials are finished (complete + pruned) every parameter
+    is drawn at random; after that the parameters of the intersection search space come from a
+    GP fitted on all finished trials, other workers' running trials told as the best value so
+    far (constant liar). Conditional parameters are always drawn at random.
+    """
+
+    def __init__(self, seed: int = 0, n_initial_points: int = 10) -> None:
+        if seed < 0:
+            raise ValueError(f"`seed >= 0` must hold, but got seed={seed}")
+        if n_initial_points < 0:
+            raise ValueError(
+                f"`n_initial_points >= 0` must hold, but got n_initial_points={n_initial_points}"
+            )
+        self._seed = seed
+        self._n_initial_points = n_initial_points
+
+    def infer_relative_search_space(
+        self, study: optuna.Study, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        trials = study._get_trials(deepcopy=False, states=_FINISHED, use_cache=True)
+        space = intersection_search_space(trials, include_pruned=True)
+        return {name: dist for name, dist in space.items() if not dist.single()}
+
+    def sample_relative(
+        self, study: optuna.Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        self._raise_error_if_multi_objective(study)
+        if not search_space:
+            return {}
+        trials = study._get_trials(
+            deepcopy=False, states=(*_FINISHED, TrialState.RUNNING), use_cache=True
+        )
+        # Counted from the storage, so a resumed study never replays its random phase.
+        if sum(t.state in _FINISHED for t in trials) < self._n_initial_points:
+            return {}
+        others = [t for t in trials if t.number != trial.number]
+        xs, ys = observations(others, search_space, study.direction)
+        if not xs:
+            return {}
+        optimizer = self._optimizer(list(search_space.values()), trial.number)
+        # One BLAS thread: the matrices are tiny, and with more threads than free cores (other
+        # workers training) OpenBLAS spins and a suggestion took ten times as long.
+        with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
+            # skopt replaces a repeated point by a random one and says so; that is expected here.
+            warnings.filterwarnings("ignore", message="The objective has been evaluated at point")
+            optimizer.tell(xs, ys)  # one call: the GP is fitted once
+            point = optimizer.ask()
+        return {
+            name: _decode(dist, value)
+            for (name, dist), value in zip(search_space.items(), point, strict=True)
+        }
+
+    def sample_independent(
+        self,
+        study: optuna.Study,
+        trial: FrozenTrial,
+        param_name: str,
+        param_distribution: BaseDistribution,
+    ) -> Any:
+        # Seeded per trial and parameter rather than once: a resumed study does not replay the
+        # points it already ran, and workers sharing the seed do not draw the same points.
+        seed = _derived_seed(self._seed, trial.number, zlib.crc32(param_name.encode()))
+        return RandomSampler(seed=seed).sample_independent(
+            study, trial, param_name, param_distribution
+        )
+
+    def _optimizer(self, distributions: list[BaseDistribution], number: int) -> Optimizer:
+        """An Optimizer set up as `gp_minimize` sets it up, seeded by (seed, trial number)."""
+        rng = np.random.RandomState(_derived_seed(self._seed, number))
+        dims = [_dimension(dist) for dist in distributions]
+        estimator = cook_estimator(
+            "GP", space=dims, random_state=rng.randint(0, _INT32_MAX), noise="gaussian"
+        )
+        # n_initial_points=0: the told points are the initial points, so tell() fits at once.
+        # "auto" is what gp_minimize passes: lbfgs, or sampling when every dimension is
+        # categorical (the Hamming-kernel GP has no gradients).
+        return Optimizer(
+            dims,
+            estimator,
+            n_initial_points=0,
+            acq_func="gp_hedge",
+            acq_optimizer="auto",
+            random_state=rng,
+            acq_func_kwargs={"xi": 0.01, "kappa": 1.96},
+            acq_optimizer_kwargs={"n_points": 10000, "n_restarts_optimizer": 5, "n_jobs": 1},
+        )
+
+
+def observations(
+    trials: Sequence[FrozenTrial],
+    search_space: dict[str, BaseDistribution],
+    direction: StudyDirection = StudyDirection.MINIMIZE,
+) -> tuple[list[list[int | float]], list[float]]:
+    """The points and values (to minimise) the sampler tells skopt, in skopt's encoding.
+
+    A complete trial gives its value, a pruned one its last intermediate value, a running one
+    the best of those (constant liar). Trials lacking a parameter, holding a value outside
+    `search_space`, or without a finite value are left out.
+    """
+    sign = -1.0 if direction == StudyDirection.MAXIMIZE else 1.0
+    xs: list[list[int | float]] = []
+    ys: list[float] = []
+    running: list[list[int | float]] = []
+    for trial in trials:
+        x = _encode_point(trial.params, search_space)
+        if x is None:
+            continue
+        if trial.state == TrialState.RUNNING:
+            running.append(x)
+            continue
+        y = _observed_value(trial)
+        if y is not None:
+            xs.append(x)
+            ys.append(sign * y)
+    if not ys:
+        return [], []
+    lie = min(ys)
+    return xs + running, ys + [lie] * len(running)
+
+
+def _observed_value(trial: FrozenTrial) -> float | None:
+    if trial.state == TrialState.COMPLETE:
+        value = trial.value
+    elif trial.state == TrialState.PRUNED and trial.intermediate_values:
+        value = trial.intermediate_values[max(trial.intermediate_values)]
+    else:
+        return None
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
+def _derived_seed(*entropy: int) -> int:
+    return int(np.random.SeedSequence(entropy).generate_state(1)[0])
+
+
+def _is_stepped(dist: BaseDistribution) -> bool:
+    """Whether `dist` is a grid coarser than its type's own (int step > 1, any float step)."""
+    if isinstance(dist, IntDistribution):
+        return dist.step != 1
+    return isinstance(dist, FloatDistribution) and dist.step is not None
+
+
+def _dimension(dist: BaseDistribution) -> Dimension:
+    """The skopt dimension for an Optuna distribution; a stepped range becomes a step index."""
+    if isinstance(dist, CategoricalDistribution):
+        # Indices, not the choices: skopt maps categories through a dict, where 1 == 1.0 == True.
+        return Categorical(list(range(len(dist.choices))))
+    if _is_stepped(dist):
+        return Integer(0, round((dist.high - dist.low) / dist.step))
+    prior = "log-uniform" if dist.log else "uniform"
+    if isinstance(dist, IntDistribution):
+        return Integer(dist.low, dist.high, prior=prior)
+    if isinstance(dist, FloatDistribution):
+        return Real(dist.low, dist.high, prior=prior)
+    raise ValueError(f"SkoptGPSampler cannot handle {type(dist).__name__}")
+
+
+def _encode_point(
+    params: dict[str, Any], search_space: dict[str, BaseDistribution]
+) -> list[int | float] | None:
+    point = []
+    for name, dist in search_space.items():
+        value = _encode(dist, params[name]) if name in params else None
+        if value is None:
+            return None
+        point.append(value)
+    return point
+
+
+def _encode(dist: BaseDistribution, value: Any) -> int | float | None:
+    """A parameter value in skopt's encoding, or None if it lies outside `dist`."""
+    try:
+        internal = dist.to_internal_repr(value)  # a categorical gives its index
+    except ValueError:
+        return None
+    if not dist._contains(internal):
+        return None
+    if _is_stepped(dist):
+        return round((internal - dist.low) / dist.step)
+    return float(internal) if isinstance(dist, FloatDistribution) else int(internal)
+
+
+def _decode(dist: BaseDistribution, value: Any) -> Any:
+    """skopt's numpy output back to the plain Python value Optuna expects."""
+    if isinstance(dist, CategoricalDistribution):
+        return dist.choices[int(value)]
+    if _is_stepped(dist):
+        value = dist.low + int(value) * dist.step
+        return min(value, dist.high) if isinstance(dist, FloatDistribution) else value
+    return int(value) if isinstance(dist, IntDistribution) else float(value)

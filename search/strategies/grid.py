@@ -1,0 +1,78 @@
+"""Grid search as an Optuna sampler: every cell at most once, in a seeded order.
+
+Optuna's GridSampler cannot express conditional parameters and may repeat a cell when workers
+race. Here the cell is chosen in `before_trial`, which runs inside the worker's slot lock, from
+what the storage says is taken; so no cell runs twice, and a cell whose trial failed goes back
+in line until it has failed MAX_FAILURES times.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import numpy as np
+import optuna
+from optuna.distributions import BaseDistribution
+from optuna.samplers import BaseSampler
+from optuna.trial import FrozenTrial, TrialState
+
+CELL_ATTR = "lstm_search:grid_cell"
+MAX_FAILURES = 3
+
+
+class CellGridSampler(BaseSampler):
+    """Runs the cells of a grid (dicts of parameter name -> value) each once, in seeded order."""
+
+    def __init__(self, cells: list[dict[str, Any]], seed: int = 0) -> None:
+        self._cells = cells
+        self._order = [int(i) for i in np.random.default_rng(seed).permutation(len(cells))]
+
+    def __len__(self) -> int:
+        return len(self._cells)
+
+    def free_cells(self, study: optuna.Study) -> list[int]:
+        """Cells, in run order, that no trial holds and that have not failed too often."""
+        taken: set[int] = set()
+        failures: Counter[int] = Counter()
+        for trial in study.get_trials(deepcopy=False):
+            cell = trial.system_attrs.get(CELL_ATTR)
+            if cell is None:
+                continue
+            if trial.state == TrialState.FAIL:
+                failures[cell] += 1
+            else:
+                taken.add(cell)
+        return [i for i in self._order if i not in taken and failures[i] < MAX_FAILURES]
+
+    def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
+        """Give a new trial the first free cell; a requeued trial keeps the cell it had."""
+        if CELL_ATTR in trial.system_attrs:
+            return
+        free = self.free_cells(study)
+        if free:
+            study._storage.set_trial_system_attr(trial._trial_id, CELL_ATTR, free[0])
+
+    def infer_relative_search_space(
+        self, study: optuna.Study, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        return {}
+
+    def sample_relative(
+        self, study: optuna.Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        return {}
+
+    def sample_independent(
+        self,
+        study: optuna.Study,
+        trial: FrozenTrial,
+        param_name: str,
+        param_distribution: BaseDistribution,
+    ) -> Any:
+        cell = self._cells[trial.system_attrs[CELL_ATTR]]
+        if param_name not in cell:
+            raise ValueError(
+                f"parameter {param_name!r} is not in the grid; the space and the objective disagree"
+            )
+        return cell[param_name]

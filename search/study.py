@@ -1,0 +1,111 @@
+"""Creating or resuming a study: its recorded configuration, sampler and pruner.
+
+A study's configuration (data, split, space, strategy, budget, seed) is stored on it when it is
+created; resuming with another is refused with the differences listed, because trials run under
+two configurations cannot be compared.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import optuna
+from optuna.pruners import BasePruner
+
+from search.errors import ConfigError
+from search.storage import masked
+from search.strategies import make_sampler
+from spaces import Space
+
+CONFIG_ATTR = "config"
+TARGET_ATTR = "trials_target"
+VERSIONS_ATTR = "versions"
+
+# Median: a trial stops when its epoch's validation loss is worse than the median of earlier
+# trials at the same epoch; the first 5 trials and the first 3 epochs are never judged, since
+# LSTM losses are noisy early on. Hyperband treats epochs as the resource.
+PRUNERS: dict[str, Callable[[int], BasePruner]] = {
+    "median": lambda epochs: optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=3),
+    "hyperband": lambda epochs: optuna.pruners.HyperbandPruner(
+        min_resource=1, max_resource=epochs, reduction_factor=3
+    ),
+    "none": lambda epochs: optuna.pruners.NopPruner(),
+}
+
+
+def versions() -> dict[str, str]:
+    """Versions of the libraries a study's results depend on (kept for provenance)."""
+    names = ("lstm-search", "torch", "optuna", "scikit-optimize")
+    found = {}
+    for name in names:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def open_study(
+    storage: optuna.storages.BaseStorage,
+    url: str,
+    name: str,
+    config: Mapping[str, Any],
+    space: Space,
+) -> optuna.Study:
+    """Create the study, or load it; refused if its stored configuration differs."""
+    check_resumable(storage, url, name, config)
+    sampler = make_sampler(config["strategy"], space, config["seed"])
+    pruner = PRUNERS[config["pruner"]](config["epochs"])
+    study = optuna.create_study(
+        storage=storage,
+        study_name=name,
+        sampler=sampler,
+        pruner=pruner,
+        direction="minimize",
+        load_if_exists=True,
+    )
+    if CONFIG_ATTR not in study.user_attrs:
+        study.set_user_attr(CONFIG_ATTR, json_safe(config))
+        study.set_user_attr(VERSIONS_ATTR, versions())
+    return study
+
+
+def check_resumable(
+    storage: optuna.storages.BaseStorage, url: str, name: str, config: Mapping[str, Any]
+) -> None:
+    """Refuse before anything is written if `name` exists with another configuration."""
+    try:
+        study_id = storage.get_study_id_from_name(name)
+    except KeyError:
+        return
+    stored = storage.get_study_user_attrs(study_id).get(CONFIG_ATTR)
+    differences = diff(stored, json_safe(config)) if stored is not None else []
+    if differences:
+        raise ConfigError(
+            f"study {name!r} in {masked(url)} was run with another configuration "
+            f"({'; '.join(differences)}); rerun with the original options, or start a new "
+            f"study with --study NAME"
+        )
+
+
+def diff(stored: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
+    """Human-readable differences between two configurations, one per key."""
+    keys = sorted(set(stored) | set(current))
+    return [
+        f"{key}: stored {_short(stored.get(key))}, now {_short(current.get(key))}"
+        for key in keys
+        if stored.get(key) != current.get(key)
+    ]
+
+
+def json_safe(value: Any) -> Any:
+    """`value` as it reads back from the storage's JSON (tuples become lists)."""
+    return json.loads(json.dumps(value))
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True)
+    return text if len(text) <= 60 else text[:57] + "..."

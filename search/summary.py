@@ -1,0 +1,71 @@
+"""Reading a study back as text: tables of trials and the end-of-search summary."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+from search.progress import best_trial
+from search.storage import FAIL_REASON, masked
+
+TOP = 5
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """Rows as left-aligned text columns under a header."""
+    cells = [[str(h) for h in headers]] + [[_cell(v) for v in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    )
+
+
+def trials_table(trials: Sequence[FrozenTrial]) -> str:
+    """Number, state, value, epochs, seconds, parameters and failure reason of each trial."""
+    names = sorted({name for t in trials for name in t.params})
+    headers = ["trial", "state", "val_loss", "epochs", "seconds", *names, "note"]
+    rows = [
+        [
+            t.number,
+            t.state.name.lower(),
+            t.value,
+            t.user_attrs.get("epochs_run", len(t.intermediate_values) or None),
+            t.duration.total_seconds() if t.duration else None,
+            *(t.params.get(name) for name in names),
+            t.user_attrs.get(FAIL_REASON, ""),
+        ]
+        for t in trials
+    ]
+    return table(headers, rows)
+
+
+def print_summary(study: optuna.Study, url: str, elapsed: float | None = None) -> None:
+    """The top trials, the best parameters and where to look next."""
+    trials = study.get_trials(deepcopy=False)
+    states = {s: sum(t.state == s for t in trials) for s in TrialState}
+    complete = sorted((t for t in trials if t.state == TrialState.COMPLETE), key=lambda t: t.value)
+    print(
+        f"\n{study.study_name}: {states[TrialState.COMPLETE]} complete, "
+        f"{states[TrialState.PRUNED]} pruned, {states[TrialState.FAIL]} failed"
+    )
+    if complete:
+        print(f"top {min(TOP, len(complete))} trials (validation MSE on the scaled series):")
+        print(trials_table(complete[:TOP]))
+    best = best_trial(study)
+    if best is not None:
+        print(f"\nbest trial {best.number}: validation MSE {best.value:.4g}")
+        for name, value in best.params.items():
+            print(f"  {name} = {value}")
+    if elapsed is not None:
+        print(f"\nelapsed {elapsed / 60:.0f} min {elapsed % 60:.0f} s")
+    print(f"dashboard: optuna-dashboard {masked(url)}")
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
