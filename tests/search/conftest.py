@@ -15,7 +15,7 @@ def series_csv(tmp_path: Path) -> Path:
     days = np.datetime64("2024-01-01") + t
     lines = ["day,load"] + [
         f"{day},{'' if i in (40, 41) else f'{v:.3f}'}"
-        for i, (day, v) in enumerate(zip(days, values))
+        for i, (day, v) in enumerate(zip(days, values, strict=True))
     ]
     path = tmp_path / "load.csv"
     path.write_text("\n".join(lines) + "\n")

@@ -1,0 +1,172 @@
+"""Real processes: the CLI as a subprocess, interrupted and killed mid-trial, and readers we did
+not write (the optuna CLI, optuna-dashboard's server) on the database it made."""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+N = 4
+# Trials of a few seconds on the bundled data, so a signal lands inside one.
+SLOW = [
+    "--space",
+    "small",
+    "--strategy",
+    "random",
+    "--trials",
+    str(N),
+    "--epochs",
+    "25",
+    "--patience",
+    "25",
+    "--quiet",
+]
+
+
+def cli(url: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", "search", "--storage", url, *args]
+
+
+def trials(url: str) -> list[optuna.trial.FrozenTrial]:
+    return optuna.load_study(study_name="co2-random", storage=url).trials
+
+
+def wait_for_running_trial(url: str, process: subprocess.Popen, after_finished: int) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()
+        try:
+            states = [t.state for t in trials(url)]
+        except KeyError:  # study not created yet
+            states = []
+        done = sum(s in (TrialState.COMPLETE, TrialState.PRUNED) for s in states)
+        if done >= after_finished and TrialState.RUNNING in states:
+            time.sleep(0.5)  # inside the trial's training, not its claim
+            return
+        time.sleep(0.1)
+    pytest.fail("no trial started in time")
+
+
+def assert_exactly_n_and_nothing_lost(url: str, completed_before: list) -> None:
+    final = trials(url)
+    finished = [t for t in final if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
+    assert len(finished) == N
+    assert not [t for t in final if t.state == TrialState.RUNNING]
+    for before in completed_before:  # every trial finished before the stop is still there
+        assert final[before.number].state == before.state
+        assert final[before.number].value == before.value
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "sigkill"])
+def test_stopped_mid_trial_then_rerun_ends_with_exactly_n(storage_url: str, stop: int) -> None:
+    process = subprocess.Popen(
+        cli(storage_url, *SLOW), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    wait_for_running_trial(storage_url, process, after_finished=1)
+    completed_before = [t for t in trials(storage_url) if t.state.is_finished()]
+    process.send_signal(stop)
+    _, err = process.communicate(timeout=60)
+    if stop == signal.SIGINT:
+        assert process.returncode == 130
+        assert "run the same command again to resume" in err.lower()
+        interrupted = [t for t in trials(storage_url) if t.state == TrialState.FAIL]
+        assert [t.user_attrs["fail_reason"] for t in interrupted] == ["interrupted"]
+    else:
+        assert process.returncode == -signal.SIGKILL
+        assert TrialState.RUNNING in [t.state for t in trials(storage_url)]
+    rerun = subprocess.run(cli(storage_url, *SLOW), capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert_exactly_n_and_nothing_lost(storage_url, completed_before)
+
+
+@pytest.fixture(scope="module")
+def finished_study(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'studies.db'}"
+    subprocess.run(
+        cli(
+            url,
+            "--space",
+            "small",
+            "--strategy",
+            "tpe",
+            "--trials",
+            "3",
+            "--epochs",
+            "1",
+            "--quiet",
+        ),
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return url
+
+
+def optuna_cli(*args: str) -> object:
+    executable = shutil.which("optuna", path=os.path.dirname(sys.executable)) or "optuna"
+    result = subprocess.run(
+        [executable, *args, "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return json.loads(result.stdout)
+
+
+def test_optuna_cli_reads_our_database(finished_study: str) -> None:
+    studies = optuna_cli("studies", "--storage", finished_study)
+    assert [s["name"] for s in studies] == ["co2-tpe"]
+    assert studies[0]["n_trials"] == 3
+    rows = optuna_cli("trials", "--study-name", "co2-tpe", "--storage", finished_study)
+    assert len(rows) == 3 and all(r["state"] == "COMPLETE" for r in rows)
+    best = optuna_cli("best-trial", "--study-name", "co2-tpe", "--storage", finished_study)
+    expected = optuna.load_study(study_name="co2-tpe", storage=finished_study).best_trial
+    assert best["number"] == expected.number and best["value"] == pytest.approx(expected.value)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_optuna_dashboard_serves_our_study(finished_study: str) -> None:
+    executable = shutil.which("optuna-dashboard", path=os.path.dirname(sys.executable))
+    assert executable, "optuna-dashboard is a dependency and must be installed"
+    port = free_port()
+    server = subprocess.Popen(
+        [executable, finished_study, "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/studies") as reply:
+                    studies = json.load(reply)["study_summaries"]
+                break
+            except OSError:
+                assert server.poll() is None, server.communicate()[1]
+                assert time.monotonic() < deadline, "dashboard did not answer in 60 s"
+                time.sleep(0.3)
+        (summary,) = studies
+        assert summary["study_name"] == "co2-tpe"
+        url = f"http://127.0.0.1:{port}/api/studies/{summary['study_id']}?after=0"
+        with urllib.request.urlopen(url) as reply:
+            detail = json.load(reply)
+        assert len(detail["trials"]) == 3
+        assert all(t["intermediate_values"] for t in detail["trials"])  # learning curves
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
