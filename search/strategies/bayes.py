@@ -79,7 +79,7 @@ class SkoptGPSampler(BaseSampler):
             return {}
         optimizer = self._optimizer(list(search_space.values()), trial.number)
         # One BLAS thread: the matrices are tiny, and with more threads than free cores (other
-        # workers training) OpenBLAS spins and a suggestion took ten times as long.
+        # workers training) OpenBLAS spins and a suggestion took six times as long.
         with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
             # skopt replaces a repeated point by a random one and says so; that is expected here.
             warnings.filterwarnings("ignore", message="The objective has been evaluated at point")
@@ -112,6 +112,8 @@ class SkoptGPSampler(BaseSampler):
             "GP", space=dims, random_state=rng.randint(0, _INT32_MAX), noise="gaussian"
         )
         # n_initial_points=0: the told points are the initial points, so tell() fits at once.
+        # gp_hedge starts from equal gains each time (there is no history to carry them over),
+        # so it picks EI, LCB or PI with equal odds where gp_minimize learns which one pays.
         # "auto" is what gp_minimize passes: lbfgs, or sampling when every dimension is
         # categorical (the Hamming-kernel GP has no gradients).
         return Optimizer(
