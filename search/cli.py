@@ -101,6 +101,12 @@ def search_parser() -> OneLineParser:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--timeout", type=float, help="stop starting trials after SECONDS")
     parser.add_argument("--device", choices=DEVICES, default="auto")
+    parser.add_argument(
+        "--workers",
+        type=positive_int,
+        default=1,
+        help="worker processes on this machine, one CPU thread each (default: 1)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar or trial lines")
     parser.add_argument("--debug", action="store_true", help="tracebacks on errors")
     return parser
@@ -123,21 +129,30 @@ COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `lstm-search` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in argv
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(message)s")
-    optuna.logging.set_verbosity(optuna.logging.DEBUG if debug else optuna.logging.WARNING)
-    signal.signal(signal.SIGTERM, _interrupt)
     command = COMMANDS.get(argv[0], run_search_command) if argv else run_search_command
     if command is not run_search_command:
         argv = argv[1:]
+    return guarded(lambda: command(argv), debug="--debug" in argv)
+
+
+INTERRUPTED = (
+    "lstm-search: interrupted; the running trial was requeued. Run the same command "
+    "again to resume."
+)
+
+
+def guarded(
+    command: Callable[[], int], debug: bool = False, interrupted_message: str | None = INTERRUPTED
+) -> int:
+    """Run `command`, turning errors into one line on stderr and the documented exit code."""
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(message)s")
+    optuna.logging.set_verbosity(optuna.logging.DEBUG if debug else optuna.logging.WARNING)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
-        return command(argv)
+        return command()
     except KeyboardInterrupt:
-        print(
-            "lstm-search: interrupted; the running trial was requeued. Run the same command "
-            "again to resume.",
-            file=sys.stderr,
-        )
+        if interrupted_message:
+            print(interrupted_message, file=sys.stderr)
         return 130
     except SearchAborted as error:
         _report(error, debug)

@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
+import optuna
+from optuna.trial import FrozenTrial
+
 from models import ARCHITECTURES
-from search.data import load_series
+from search.data import Series, load_series
 from search.dataset import ForecastDataset
 from search.device import resolve_device, set_threads
 from search.errors import ConfigError
 from search.objective import Budget, make_objective
+from search.pool import run_workers
 from search.progress import Progress
-from search.runner import run_trials
+from search.runner import Objective, run_trials
 from search.slots import SlotLock, count
 from search.storage import masked, open_storage, storage_url
 from search.study import TARGET_ATTR, open_study
@@ -57,11 +62,24 @@ class SearchOptions:
     seed: int = 0
     timeout: float | None = None
     device: str = "auto"
+    workers: int = 1
     quiet: bool = False
 
 
-def run_search(options: SearchOptions) -> int:
-    """Run or resume the study `options` describe; return the exit code."""
+@dataclass
+class PreparedSearch:
+    """A validated search with its study open: all a process needs to run trials."""
+
+    options: SearchOptions
+    study: optuna.Study
+    url: str
+    target: int
+    objective: Objective
+    series: Series
+
+
+def prepare(options: SearchOptions, announce: bool = True) -> PreparedSearch:
+    """Validate everything, then create or load the study; refusals write nothing."""
     set_threads(THREADS_PER_WORKER)
     space = search_space(options.space)
     series = load_series(options.data, options.target, options.features, options.time_col)
@@ -73,45 +91,66 @@ def run_search(options: SearchOptions) -> int:
     if options.strategy == "grid":
         cells = len(space.grid_cells())
         if target > cells:
-            print(f"the {space.name} grid has {cells} cells; the study stops at {cells} trials")
+            if announce:
+                print(f"the {space.name} grid has {cells} cells; the study stops at {cells} trials")
             target = cells
     config = study_config(options, dataset, space)
     name = options.study or f"{series.name}-{options.strategy}"
     url = storage_url(options.storage)
     study = open_study(open_storage(url), url, name, config, space)
     study.set_user_attr(TARGET_ATTR, target)
+    budget = Budget(options.epochs, options.patience, options.arch, options.seq_len)
+    objective = make_objective(space, dataset, budget, options.seed)
+    return PreparedSearch(options, study, url, target, objective, series)
+
+
+def run_search(options: SearchOptions) -> int:
+    """Run or resume the study `options` describe, here or in worker processes."""
+    search = prepare(options)
+    study, target = search.study, search.target
     finished, _ = count(study)
     if finished >= target:
         print(
-            f"study {name} already has {finished} finished trials (target {target}); "
-            "raise --trials to run more"
+            f"study {study.study_name} already has {finished} finished trials (target "
+            f"{target}); raise --trials to run more"
         )
-        print_summary(study, url)
+        print_summary(study, search.url)
         return 0
     verb = f"resuming at {finished} of {target}" if finished else f"starting, {target} trials"
-    print(f"study {name} in {masked(url)}: {verb}")
+    workers = f" with {options.workers} workers" if options.workers > 1 else ""
+    print(f"study {study.study_name} in {masked(search.url)}: {verb}{workers}")
+    series = search.series
     if series.imputed or series.dropped:
         print(
             f"data: {series.imputed} missing values interpolated, {series.dropped} "
             "leading/trailing rows dropped"
         )
-    budget = Budget(options.epochs, options.patience, options.arch, options.seq_len)
-    objective = make_objective(space, dataset, budget, options.seed)
-    lock = SlotLock(url, name)
     started = time.monotonic()
-    try:
-        with Progress(study, target, quiet=options.quiet) as progress:
-            outcome = run_trials(study, objective, target, lock, options.timeout, progress.update)
-    finally:
-        lock.close()
-    if outcome.timed_out:
+    with Progress(study, target, quiet=options.quiet) as progress:
+        if options.workers > 1:
+            run_workers(options, study, progress.update)
+        else:
+            run_here(search, progress.update)
+    finished, _ = count(study)
+    if finished < target:
         print(
-            f"timeout: {outcome.finished} of {target} trials finished; run the same command "
+            f"stopped at {finished} of {target} trials (timeout); run the same command "
             "again to continue",
             file=sys.stderr,
         )
-    print_summary(study, url, elapsed=time.monotonic() - started)
+    print_summary(study, search.url, elapsed=time.monotonic() - started)
     return 0
+
+
+def run_here(search: PreparedSearch, on_trial: Callable[[FrozenTrial], None] | None) -> None:
+    """Run trials in this process until the study is finished or the timeout passes."""
+    lock = SlotLock(search.url, search.study.study_name)
+    try:
+        run_trials(
+            search.study, search.objective, search.target, lock, search.options.timeout, on_trial
+        )
+    finally:
+        lock.close()
 
 
 def search_space(name_or_path: str) -> Space:

@@ -4,25 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import optuna
 from optuna.samplers import BaseSampler
 
 from search.strategies.bayes import SkoptGPSampler
 from search.strategies.grid import CellGridSampler
+from search.strategies.random import TrialSeededRandomSampler, TrialSeededTPESampler
 from spaces import Space
 
 # Each maker takes the space and the study seed. Samplers keep no private history, so a resumed
 # study or a second worker needs nothing but the storage.
 STRATEGIES: dict[str, Callable[[Space, int], BaseSampler]] = {
     "grid": lambda space, seed: CellGridSampler(space.grid_cells(), seed=seed),
-    "random": lambda space, seed: optuna.samplers.RandomSampler(seed=seed),
+    "random": lambda space, seed: TrialSeededRandomSampler(seed=seed),
     # gp_minimize's defaults: GP, gp_hedge, 10 random initial points.
     "bayes": lambda space, seed: SkoptGPSampler(seed=seed),
-    # group=True: the `full` space's conditional learning rates form their own groups instead of
-    # falling back to independent sampling; constant liar keeps parallel workers apart.
-    "tpe": lambda space, seed: optuna.samplers.TPESampler(
-        seed=seed, multivariate=True, group=True, constant_liar=True
-    ),
+    "tpe": lambda space, seed: TrialSeededTPESampler(seed=seed),
 }
 
 

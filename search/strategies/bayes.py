@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import warnings
-import zlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,7 +21,7 @@ from optuna.distributions import (
     FloatDistribution,
     IntDistribution,
 )
-from optuna.samplers import BaseSampler, RandomSampler
+from optuna.samplers import BaseSampler
 from optuna.search_space import intersection_search_space
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
@@ -30,6 +29,8 @@ from skopt import Optimizer
 from skopt.space import Categorical, Dimension, Integer, Real
 from skopt.utils import cook_estimator
 from threadpoolctl import threadpool_limits
+
+from search.strategies.random import TrialSeededRandomSampler, derived_seed
 
 _FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 _INT32_MAX = int(np.iinfo(np.int32).max)
@@ -52,6 +53,7 @@ class SkoptGPSampler(BaseSampler):
                 f"`n_initial_points >= 0` must hold, but got n_initial_points={n_initial_points}"
             )
         self._seed = seed
+        self._random = TrialSeededRandomSampler(seed)
         self._n_initial_points = n_initial_points
 
     def infer_relative_search_space(
@@ -97,16 +99,11 @@ class SkoptGPSampler(BaseSampler):
         param_name: str,
         param_distribution: BaseDistribution,
     ) -> Any:
-        # Seeded per trial and parameter rather than once: a resumed study does not replay the
-        # points it already ran, and workers sharing the seed do not draw the same points.
-        seed = _derived_seed(self._seed, trial.number, zlib.crc32(param_name.encode()))
-        return RandomSampler(seed=seed).sample_independent(
-            study, trial, param_name, param_distribution
-        )
+        return self._random.sample_independent(study, trial, param_name, param_distribution)
 
     def _optimizer(self, distributions: list[BaseDistribution], number: int) -> Optimizer:
         """An Optimizer set up as `gp_minimize` sets it up, seeded by (seed, trial number)."""
-        rng = np.random.RandomState(_derived_seed(self._seed, number))
+        rng = np.random.RandomState(derived_seed(self._seed, number))
         dims = [_dimension(dist) for dist in distributions]
         estimator = cook_estimator(
             "GP", space=dims, random_state=rng.randint(0, _INT32_MAX), noise="gaussian"
@@ -168,10 +165,6 @@ def _observed_value(trial: FrozenTrial) -> float | None:
     else:
         return None
     return float(value) if value is not None and math.isfinite(value) else None
-
-
-def _derived_seed(*entropy: int) -> int:
-    return int(np.random.SeedSequence(entropy).generate_state(1)[0])
 
 
 def _is_stepped(dist: BaseDistribution) -> bool:

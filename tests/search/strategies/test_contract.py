@@ -76,3 +76,12 @@ def test_grid_never_repeats_a_cell_across_resumes(storage_url: str) -> None:
     study = run(storage_url, "grid", 40)
     cells = [tuple(sorted(t.params.items())) for t in study.trials]
     assert len(cells) == len(set(cells)) == 40
+
+
+@pytest.mark.parametrize("strategy", sorted(STRATEGIES))
+def test_a_new_process_does_not_replay_earlier_points(strategy: str, storage_url: str) -> None:
+    # Each run() builds a fresh sampler, as a resumed command or a second worker does.
+    for n in (3, 6, 9):
+        study = run(storage_url, strategy, n)
+    points = [tuple(sorted(t.params.items())) for t in study.trials]
+    assert len(set(points)) == 9

@@ -1,0 +1,60 @@
+"""Random sampling that a resumed study or a second worker does not replay."""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+import numpy as np
+import optuna
+from optuna.distributions import BaseDistribution
+from optuna.samplers import BaseSampler, RandomSampler
+from optuna.trial import FrozenTrial
+
+
+def derived_seed(*entropy: int) -> int:
+    """A seed that depends on every part of `entropy` and repeats for the same parts."""
+    return int(np.random.SeedSequence(entropy).generate_state(1)[0])
+
+
+class TrialSeededRandomSampler(BaseSampler):
+    """Independent uniform sampling where trial k's values depend only on (seed, k, name).
+
+    Optuna's RandomSampler draws from one stream per process, so every new process (a resume,
+    a second worker) would start the stream again and replay the first trials' points.
+    """
+
+    def __init__(self, seed: int = 0) -> None:
+        self._seed = seed
+
+    def infer_relative_search_space(
+        self, study: optuna.Study, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        return {}
+
+    def sample_relative(
+        self, study: optuna.Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        return {}
+
+    def sample_independent(
+        self,
+        study: optuna.Study,
+        trial: FrozenTrial,
+        param_name: str,
+        param_distribution: BaseDistribution,
+    ) -> Any:
+        seed = derived_seed(self._seed, trial.number, zlib.crc32(param_name.encode()))
+        return RandomSampler(seed=seed).sample_independent(
+            study, trial, param_name, param_distribution
+        )
+
+
+class TrialSeededTPESampler(optuna.samplers.TPESampler):
+    """Optuna's TPE whose random startup trials come from TrialSeededRandomSampler."""
+
+    def __init__(self, seed: int = 0) -> None:
+        # group=True: the `full` space's conditional learning rates form their own groups
+        # instead of falling back to independent sampling; constant liar keeps workers apart.
+        super().__init__(seed=seed, multivariate=True, group=True, constant_liar=True)
+        self._random_sampler = TrialSeededRandomSampler(seed)
