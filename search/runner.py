@@ -60,7 +60,7 @@ def run_trials(
                 return RunOutcome(finished, ran, timed_out=False)
             time.sleep(WAIT_SECONDS)  # the last slots are running elsewhere; one may yet fail
             continue
-        frozen = _run(study, trial, objective)
+        frozen = _run(study, trial, objective, lock)
         ran += 1
         failures_in_a_row = failures_in_a_row + 1 if frozen.state == TrialState.FAIL else 0
         if on_trial is not None:
@@ -101,8 +101,14 @@ def _check_grid_not_exhausted(study: optuna.Study) -> None:
         )
 
 
-def _run(study: optuna.Study, trial: optuna.Trial, objective: Objective) -> FrozenTrial:
-    """Run one trial and tell the storage how it ended; Ctrl-C requeues it and re-raises."""
+def _run(
+    study: optuna.Study, trial: optuna.Trial, objective: Objective, lock: SlotLock
+) -> FrozenTrial:
+    """Run one trial and tell the storage how it ended; Ctrl-C requeues it and re-raises.
+
+    Failing and requeueing happen under the slot lock: between the two, a claim would see the
+    trial's grid cell free and run it twice.
+    """
     with get_heartbeat_thread(trial._trial_id, study._storage):
         try:
             value = objective(trial)
@@ -113,7 +119,7 @@ def _run(study: optuna.Study, trial: optuna.Trial, objective: Objective) -> Froz
             study.tell(trial, state=TrialState.FAIL)
         except BaseException as error:  # Ctrl-C, SIGTERM or a bug: nothing is lost, re-raise
             reason = "interrupted" if isinstance(error, KeyboardInterrupt) else repr(error)
-            with _interrupts_deferred():
+            with _interrupts_deferred(), lock.held():
                 trial.set_user_attr(FAIL_REASON, reason)
                 study.tell(trial, state=TrialState.FAIL)
                 requeue(study, study._storage.get_trial(trial._trial_id))

@@ -1,5 +1,14 @@
 """Small real fixtures for the search tests: a 200-row seasonal CSV and a SQLite URL."""
 
+import functools
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -25,3 +34,83 @@ def series_csv(tmp_path: Path) -> Path:
 @pytest.fixture
 def storage_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'studies.db'}"
+
+
+def _postgres_bin() -> Path | None:
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    return Path(versions[-1]).parent if versions else None
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster on a free local port, removed afterwards."""
+    bin_dir = _postgres_bin()
+    if bin_dir is None:
+        reason = "PostgreSQL binaries (initdb, pg_ctl) not found; apt-get install postgresql"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} (CI must run these tests)")
+        pytest.skip(reason)
+    # initdb refuses to run as root; CI runs as root, so the cluster belongs to `postgres`.
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    data = Path(tempfile.mkdtemp(prefix="lstm-search-pg-"))
+    if as_user:
+        shutil.chown(data, "postgres")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    run = functools.partial(subprocess.run, check=True, capture_output=True, timeout=120)
+    run(
+        [
+            *as_user,
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data / "db"),
+            "-U",
+            "postgres",
+            "--auth=trust",
+        ]
+    )
+    options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c max_connections=200"
+    run(
+        [
+            *as_user,
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data / "db"),
+            "-o",
+            options,
+            "-l",
+            str(data / "log"),
+            "-w",
+            "start",
+        ]
+    )
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(
+            [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data / "db"), "-m", "immediate", "stop"],
+            capture_output=True,
+            timeout=60,
+        )
+        shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture
+def fresh_postgres_url(postgres_url: str) -> str:
+    """The test cluster, with every study of earlier tests deleted."""
+    import optuna
+
+    for name in optuna.get_all_study_names(postgres_url):
+        optuna.delete_study(study_name=name, storage=postgres_url)
+    return postgres_url
+
+
+def installed_script(name: str) -> str:
+    """The path of a console script installed beside this Python (optuna, optuna-dashboard)."""
+    found = shutil.which(name, path=os.path.dirname(sys.executable)) or shutil.which(name)
+    assert found, f"{name} is installed with the project's dependencies; reinstall them"
+    return found

@@ -15,6 +15,8 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
+from tests.search.conftest import installed_script
+
 N = 4
 # Trials of a few seconds on the bundled data, so a signal lands inside one.
 SLOW = [
@@ -141,8 +143,7 @@ def free_port() -> int:
 
 
 def test_optuna_dashboard_serves_our_study(finished_study: str) -> None:
-    executable = shutil.which("optuna-dashboard", path=os.path.dirname(sys.executable))
-    assert executable, "optuna-dashboard is a dependency and must be installed"
+    executable = installed_script("optuna-dashboard")
     port = free_port()
     server = subprocess.Popen(
         [executable, finished_study, "--host", "127.0.0.1", "--port", str(port)],

@@ -1,0 +1,203 @@
+"""Many workers, one study: soak, kills and a reader under load, on SQLite and PostgreSQL."""
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from tests.search.conftest import installed_script
+
+FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+TINY = ["--space", "small", "--epochs", "2", "--patience", "2", "--seq-len", "14", "--quiet"]
+
+
+def command(csv: Path, url: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", "search", "--data", str(csv), "--storage", url, *TINY, *args]
+
+
+def study_of(url: str, name: str) -> optuna.Study:
+    return optuna.load_study(study_name=name, storage=url)
+
+
+def assert_exact(study: optuna.Study, n: int, grid: bool = False) -> None:
+    trials = study.trials
+    finished = [t for t in trials if t.state in FINISHED]
+    assert len(finished) == n
+    assert not [t for t in trials if t.state == TrialState.RUNNING]
+    assert len({t.number for t in trials}) == len(trials)
+    for trial in finished:  # every finished trial kept its learning curve and attributes
+        assert trial.intermediate_values
+        if trial.state == TrialState.COMPLETE:
+            assert {"epochs_run", "best_epoch", "param_count"} <= set(trial.user_attrs)
+    if grid:
+        cells = [tuple(sorted(t.params.items())) for t in finished]
+        assert len(cells) == len(set(cells))
+
+
+@pytest.mark.parametrize(
+    ("storage", "workers", "strategy"),
+    [
+        ("sqlite", 4, "random"),
+        ("sqlite", 4, "grid"),
+        ("postgres", 8, "random"),
+        ("postgres", 8, "grid"),
+    ],
+)
+def test_soak_many_workers_end_with_exactly_n(
+    series_csv: Path,
+    storage_url: str,
+    request: pytest.FixtureRequest,
+    storage: str,
+    workers: int,
+    strategy: str,
+) -> None:
+    url = storage_url if storage == "sqlite" else request.getfixturevalue("fresh_postgres_url")
+    n = 30 if strategy == "grid" else 40  # the small grid has 32 cells
+    result = subprocess.run(
+        command(
+            series_csv,
+            url,
+            "--strategy",
+            strategy,
+            "--trials",
+            str(n),
+            "--workers",
+            str(workers),
+            "--pruner",
+            "none",
+        ),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "database is locked" not in result.stderr
+    assert_exact(study_of(url, f"load-{strategy}"), n, grid=strategy == "grid")
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def wait_until_running(url: str, name: str, process: subprocess.Popen, finished: int) -> None:
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()
+        try:
+            trials = study_of(url, name).trials
+        except KeyError:
+            trials = []
+        if sum(t.state in FINISHED for t in trials) >= finished and any(
+            t.state == TrialState.RUNNING for t in trials
+        ):
+            return
+        time.sleep(0.05)
+    pytest.fail("no trial was running in time")
+
+
+@pytest.mark.parametrize("victim", ["worker", "parent"])
+def test_sigkill_during_a_two_worker_run_then_rerun(
+    series_csv: Path, storage_url: str, victim: str
+) -> None:
+    n = 12
+    args = command(
+        series_csv,
+        storage_url,
+        "--strategy",
+        "grid",
+        "--trials",
+        str(n),
+        "--workers",
+        "2",
+        "--epochs",
+        "15",
+        "--patience",
+        "15",
+        "--pruner",
+        "none",
+    )
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_until_running(storage_url, "load-grid", process, finished=random.randint(1, 4))
+    time.sleep(random.uniform(0, 0.5))  # a random moment inside a trial or a claim
+    before = {
+        t.number: t.value
+        for t in study_of(storage_url, "load-grid").trials
+        if t.state == TrialState.COMPLETE
+    }
+    if victim == "worker":
+        os.kill(children(process.pid)[0], signal.SIGKILL)
+        _, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err  # the other worker finished the study
+        assert "exited with code -9" in err
+    else:
+        process.kill()
+        process.wait()
+        time.sleep(2)  # the workers got SIGTERM from the kernel and requeue their trials
+    rerun = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    study = study_of(storage_url, "load-grid")
+    assert_exact(study, n, grid=True)
+    for number, value in before.items():  # no finished trial was lost or changed
+        assert study.trials[number].value == value
+
+
+def test_dashboard_reading_while_workers_write_locks_nobody_out(
+    series_csv: Path, storage_url: str
+) -> None:
+    search = subprocess.Popen(
+        command(
+            series_csv,
+            storage_url,
+            "--strategy",
+            "random",
+            "--trials",
+            "30",
+            "--workers",
+            "3",
+            "--pruner",
+            "none",
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    reads = 0
+    while search.poll() is None:
+        reader = subprocess.run(
+            [
+                installed_script("optuna"),
+                "trials",
+                "--study-name",
+                "load-random",
+                "--storage",
+                storage_url,
+                "--format",
+                "json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        reads += reader.returncode == 0
+        assert "database is locked" not in reader.stderr
+    _, err = search.communicate()
+    assert search.returncode == 0, err
+    assert "database is locked" not in err
+    assert reads >= 3
+    assert_exact(study_of(storage_url, "load-random"), 30)
