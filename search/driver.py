@@ -6,6 +6,7 @@ before the first write, so a refused command leaves the storage as it was.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -124,6 +125,13 @@ def run_search(options: SearchOptions) -> int:
         print(
             f"data: {series.imputed} missing values interpolated, {series.dropped} "
             "leading/trailing rows dropped"
+        )
+    cores = os.cpu_count() or 1
+    if options.workers > cores:
+        print(
+            f"note: {options.workers} workers on {cores} cores compete for the CPU; "
+            f"--workers {cores} finishes sooner",
+            file=sys.stderr,
         )
     started = time.monotonic()
     with Progress(study, target, quiet=options.quiet) as progress:

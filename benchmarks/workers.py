@@ -1,0 +1,86 @@
+"""Worker scaling: the same study with 1 and with 2 worker processes, side by side.
+
+`--strategy random` seeds each trial from (seed, trial number), so both runs evaluate exactly the
+same trials; each run starts on a fresh SQLite file and is timed end to end (process start,
+imports and the study's last trial included). Runs are interleaved.
+
+    python benchmarks/workers.py [--trials 16] [--repeats 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import optuna
+
+SEARCH = [
+    "--strategy",
+    "random",
+    "--space",
+    "small",
+    "--epochs",
+    "8",
+    "--patience",
+    "8",
+    "--pruner",
+    "none",
+    "--quiet",
+]
+
+
+def timed_run(workers: int, trials: int) -> tuple[float, int]:
+    """Wall seconds and finished epochs of one run on a fresh storage."""
+    with tempfile.TemporaryDirectory() as directory:
+        url = f"sqlite:///{Path(directory) / 'bench.db'}"
+        started = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "search",
+                "--storage",
+                url,
+                "--trials",
+                str(trials),
+                "--workers",
+                str(workers),
+                *SEARCH,
+            ],
+            check=True,
+            capture_output=True,
+        )
+        seconds = time.perf_counter() - started
+        study = optuna.load_study(study_name="co2-random", storage=url)
+        epochs = sum(len(t.intermediate_values) for t in study.trials if t.state.is_finished())
+    return seconds, epochs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=16)
+    parser.add_argument("--repeats", type=int, default=2)
+    args = parser.parse_args()
+    rates: dict[int, list[float]] = {1: [], 2: []}
+    for repeat in range(args.repeats):
+        for workers in (1, 2):
+            seconds, epochs = timed_run(workers, args.trials)
+            rates[workers].append(epochs / seconds)
+            print(
+                f"repeat {repeat}: {workers} worker(s): {args.trials} trials, {epochs} epochs "
+                f"in {seconds:.1f} s ({3600 * args.trials / seconds:.0f} trials/hour)"
+            )
+    one, two = statistics.median(rates[1]), statistics.median(rates[2])
+    print(
+        f"finished epochs per second: 1 worker {one:.2f}, 2 workers {two:.2f}, "
+        f"ratio {two / one:.2f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()
