@@ -60,7 +60,7 @@ class WindowSplit:
     def batch(self, index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Windows at positions `index` of this split -> inputs (B, L, F), targets (B, H, 1)."""
         rows = self.anchors[index]
-        x = self.inputs[rows - self.seq_len + 1].transpose(1, 2)  # (B, F, L) -> (B, L, F)
+        x = self.inputs[rows - self.seq_len + 1].transpose(1, 2).contiguous()  # (B,F,L)->(B,L,F)
         y = self.targets[rows].unsqueeze(-1)  # (B, H) -> (B, H, 1)
         return x, y
 
