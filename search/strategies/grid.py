@@ -14,14 +14,15 @@ from typing import Any
 import numpy as np
 import optuna
 from optuna.distributions import BaseDistribution
-from optuna.samplers import BaseSampler
 from optuna.trial import FrozenTrial, TrialState
+
+from search.strategies.random import IndependentSampler
 
 CELL_ATTR = "lstm_search:grid_cell"
 MAX_FAILURES = 3
 
 
-class CellGridSampler(BaseSampler):
+class CellGridSampler(IndependentSampler):
     """Runs the cells of a grid (dicts of parameter name -> value) each once, in seeded order."""
 
     def __init__(self, cells: list[dict[str, Any]], seed: int = 0) -> None:
@@ -52,16 +53,6 @@ class CellGridSampler(BaseSampler):
         free = self.free_cells(study)
         if free:
             study._storage.set_trial_system_attr(trial._trial_id, CELL_ATTR, free[0])
-
-    def infer_relative_search_space(
-        self, study: optuna.Study, trial: FrozenTrial
-    ) -> dict[str, BaseDistribution]:
-        return {}
-
-    def sample_relative(
-        self, study: optuna.Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
-    ) -> dict[str, Any]:
-        return {}
 
     def sample_independent(
         self,

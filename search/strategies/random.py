@@ -17,15 +17,8 @@ def derived_seed(*entropy: int) -> int:
     return int(np.random.SeedSequence(entropy).generate_state(1)[0])
 
 
-class TrialSeededRandomSampler(BaseSampler):
-    """Independent uniform sampling where trial k's values depend only on (seed, k, name).
-
-    Optuna's RandomSampler draws from one stream per process, so every new process (a resume,
-    a second worker) would start the stream again and replay the first trials' points.
-    """
-
-    def __init__(self, seed: int = 0) -> None:
-        self._seed = seed
+class IndependentSampler(BaseSampler):
+    """A sampler that draws each parameter on its own (no joint, relative sampling)."""
 
     def infer_relative_search_space(
         self, study: optuna.Study, trial: FrozenTrial
@@ -36,6 +29,17 @@ class TrialSeededRandomSampler(BaseSampler):
         self, study: optuna.Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
         return {}
+
+
+class TrialSeededRandomSampler(IndependentSampler):
+    """Independent uniform sampling where trial k's values depend only on (seed, k, name).
+
+    Optuna's RandomSampler draws from one stream per process, so every new process (a resume,
+    a second worker) would start the stream again and replay the first trials' points.
+    """
+
+    def __init__(self, seed: int = 0) -> None:
+        self._seed = seed
 
     def sample_independent(
         self,
