@@ -4,7 +4,7 @@
 same trials; each run starts on a fresh SQLite file and is timed end to end (process start,
 imports and the study's last trial included). Runs are interleaved.
 
-    python benchmarks/workers.py [--trials 16] [--repeats 2]
+    python benchmarks/workers.py [--trials 16] [--repeats 2] [--epochs 8]
 """
 
 from __future__ import annotations
@@ -19,57 +19,47 @@ from pathlib import Path
 
 import optuna
 
-SEARCH = [
-    "--strategy",
-    "random",
-    "--space",
-    "small",
-    "--epochs",
-    "8",
-    "--patience",
-    "8",
-    "--pruner",
-    "none",
-    "--quiet",
-]
+SEARCH = ["--strategy", "random", "--space", "small", "--pruner", "none", "--quiet"]
 
 
-def timed_run(workers: int, trials: int) -> tuple[float, int]:
+def timed_run(workers: int, trials: int, epochs: int) -> tuple[float, int]:
     """Wall seconds and finished epochs of one run on a fresh storage."""
     with tempfile.TemporaryDirectory() as directory:
         url = f"sqlite:///{Path(directory) / 'bench.db'}"
+        command = [
+            sys.executable,
+            "-m",
+            "search",
+            "--storage",
+            url,
+            "--trials",
+            str(trials),
+            "--workers",
+            str(workers),
+            "--epochs",
+            str(epochs),
+            "--patience",
+            str(epochs),
+            *SEARCH,
+        ]
         started = time.perf_counter()
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "search",
-                "--storage",
-                url,
-                "--trials",
-                str(trials),
-                "--workers",
-                str(workers),
-                *SEARCH,
-            ],
-            check=True,
-            capture_output=True,
-        )
+        subprocess.run(command, check=True, capture_output=True)
         seconds = time.perf_counter() - started
         study = optuna.load_study(study_name="co2-random", storage=url)
-        epochs = sum(len(t.intermediate_values) for t in study.trials if t.state.is_finished())
-    return seconds, epochs
+        finished_epochs = sum(len(t.intermediate_values) for t in study.trials)
+    return seconds, finished_epochs
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=16)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=8, help="epochs of every trial")
     args = parser.parse_args()
     rates: dict[int, list[float]] = {1: [], 2: []}
     for repeat in range(args.repeats):
         for workers in (1, 2):
-            seconds, epochs = timed_run(workers, args.trials)
+            seconds, epochs = timed_run(workers, args.trials, args.epochs)
             rates[workers].append(epochs / seconds)
             print(
                 f"repeat {repeat}: {workers} worker(s): {args.trials} trials, {epochs} epochs "
