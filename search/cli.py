@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import traceback
@@ -150,6 +151,10 @@ def guarded(
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         return command()
+    except BrokenPipeError:
+        # Output piped into `head` and the like: the reader has all it wanted.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         if interrupted_message:
             print(interrupted_message, file=sys.stderr)
