@@ -201,3 +201,45 @@ def test_dashboard_reading_while_workers_write_locks_nobody_out(
     assert "database is locked" not in err
     assert reads >= 3
     assert_exact(study_of(storage_url, "load-random"), 30)
+
+
+def test_ctrl_c_to_the_parent_stops_every_worker_and_requeues_their_trials(
+    series_csv: Path, storage_url: str
+) -> None:
+    args = command(
+        series_csv,
+        storage_url,
+        "--strategy",
+        "random",
+        "--trials",
+        "20",
+        "--workers",
+        "2",
+        "--epochs",
+        "40",
+        "--patience",
+        "40",
+        "--pruner",
+        "none",
+    )
+    # Only the parent gets the signal (a terminal would signal the whole group): it must pass
+    # the stop on to its workers.
+    process = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    wait_until_running(storage_url, "load-random", process, finished=0)
+    time.sleep(1)
+    workers = children(process.pid)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert "run the same command again to resume" in err.lower()
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+    trials = study_of(storage_url, "load-random").trials
+    interrupted = [t for t in trials if t.user_attrs.get("fail_reason") == "interrupted"]
+    waiting = [t for t in trials if t.state == TrialState.WAITING]
+    assert not [t for t in trials if t.state == TrialState.RUNNING]
+    assert interrupted and len(waiting) == len(interrupted)
+    assert {tuple(sorted(t.params.items())) for t in waiting} == {
+        tuple(sorted(t.params.items())) for t in interrupted
+    }
