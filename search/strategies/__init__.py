@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 from optuna.samplers import BaseSampler
 
-from search.strategies.bayes import SkoptGPSampler
 from search.strategies.grid import CellGridSampler
 from search.strategies.random import TrialSeededRandomSampler, TrialSeededTPESampler
 from spaces import Space
@@ -16,10 +15,17 @@ from spaces import Space
 STRATEGIES: dict[str, Callable[[Space, int], BaseSampler]] = {
     "grid": lambda space, seed: CellGridSampler(space.grid_cells(), seed=seed),
     "random": lambda space, seed: TrialSeededRandomSampler(seed=seed),
-    # gp_minimize's defaults: GP, gp_hedge, 10 random initial points.
-    "bayes": lambda space, seed: SkoptGPSampler(seed=seed),
+    "bayes": lambda space, seed: _bayes(seed),
     "tpe": lambda space, seed: TrialSeededTPESampler(seed=seed),
 }
+
+
+def _bayes(seed: int) -> BaseSampler:
+    """gp_minimize's defaults: GP, gp_hedge, 10 random initial points."""
+    # skopt and the scikit-learn under it take about 2 s to import; only this strategy needs them.
+    from search.strategies.bayes import SkoptGPSampler
+
+    return SkoptGPSampler(seed=seed)
 
 
 def make_sampler(strategy: str, space: Space, seed: int) -> BaseSampler:
