@@ -94,7 +94,10 @@ def _claim(study: optuna.Study, target: int, lock: SlotLock) -> tuple[optuna.Tri
 
 def _check_grid_not_exhausted(study: optuna.Study) -> None:
     free_cells = getattr(study.sampler, "free_cells", None)
-    if free_cells is not None and not free_cells(study):
+    if free_cells is None or free_cells(study):
+        return
+    # A requeued trial holds its cell while it waits; `ask` runs it next.
+    if not study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
         raise SearchAborted(
             "every remaining grid cell has failed too often; look at the failed "
             "trials' fail_reason (lstm-search show) and adjust the space"

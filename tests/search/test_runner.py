@@ -141,3 +141,33 @@ def test_grid_retries_a_failed_cell_up_to_its_limit(storage_url: str) -> None:
 def test_timeout_stops_claiming_new_trials(storage_url: str) -> None:
     outcome = run_trials(new_study(storage_url), value, 50, SlotLock(storage_url, "s"), timeout=0.0)
     assert outcome.timed_out and outcome.ran == 0
+
+
+def test_grid_interrupted_at_its_last_cell_resumes_that_cell(storage_url: str, tmp_path) -> None:
+    toml = tmp_path / "two.toml"
+    toml.write_text("[hidden_size]\nlow = 4\nhigh = 8\ngrid = [4, 8]\n")
+    two_cells = load_space(toml)
+
+    def study() -> optuna.Study:
+        return optuna.create_study(
+            storage=open_storage(storage_url),
+            study_name="g",
+            load_if_exists=True,
+            sampler=make_sampler("grid", two_cells, 0),
+        )
+
+    def second_interrupted(trial: optuna.Trial) -> float:
+        value = float(two_cells.suggest(trial)["hidden_size"])
+        if trial.number == 1:
+            raise KeyboardInterrupt
+        return value
+
+    with pytest.raises(KeyboardInterrupt):
+        run_trials(study(), second_interrupted, 2, SlotLock(storage_url, "g"))
+    resumed = study()
+    run_trials(
+        resumed, lambda t: float(two_cells.suggest(t)["hidden_size"]), 2, SlotLock(storage_url, "g")
+    )
+    assert sorted(
+        t.params["hidden_size"] for t in resumed.get_trials(states=(TrialState.COMPLETE,))
+    ) == [4, 8]
