@@ -75,7 +75,19 @@ class SlotLock:
 
 def owner() -> dict[str, object]:
     """This process, as recorded on the trials it runs."""
-    return {"host": socket.gethostname(), "pid": os.getpid(), "started": _start_time(os.getpid())}
+    return {"host": _pid_space(), "pid": os.getpid(), "started": _start_time(os.getpid())}
+
+
+def _pid_space() -> str:
+    """Where this process's pids mean something: the host, and on Linux its pid namespace.
+
+    Containers sharing a hostname (host networking) have separate pid namespaces; a pid from
+    one of them says nothing about a process in another.
+    """
+    try:
+        return f"{socket.gethostname()}/{os.readlink('/proc/self/ns/pid')}"
+    except OSError:
+        return socket.gethostname()
 
 
 def fail_dead_trials(study: optuna.Study) -> list[int]:
@@ -111,7 +123,7 @@ def _is_orphan(trial: FrozenTrial) -> bool:
         # Claims record the owner before releasing the lock, and this runs under the lock: a
         # trial without one was created by a process that died while claiming it.
         return True
-    if recorded.get("host") != socket.gethostname():
+    if recorded.get("host") != _pid_space():
         return False
     pid = int(recorded["pid"])
     return _start_time(pid) != recorded.get("started")

@@ -171,3 +171,15 @@ def test_grid_interrupted_at_its_last_cell_resumes_that_cell(storage_url: str, t
     assert sorted(
         t.params["hidden_size"] for t in resumed.get_trials(states=(TrialState.COMPLETE,))
     ) == [4, 8]
+
+
+def test_trial_of_another_pid_namespace_is_left_to_the_heartbeat(storage_url: str) -> None:
+    study = new_study(storage_url)
+    trial = study.ask()
+    SPACE.suggest(trial)
+    elsewhere = {**owner(), "host": f"{owner()['host']}-other-container", "pid": 999_999_999}
+    study._storage.set_trial_system_attr(trial._trial_id, OWNER_ATTR, elsewhere)
+    study._storage.record_heartbeat(trial._trial_id)
+    with SlotLock(storage_url, "s").held():
+        assert fail_dead_trials(study) == []
+    assert study.trials[0].state == TrialState.RUNNING
