@@ -175,3 +175,16 @@ def test_password_in_a_url_is_never_printed(capsys: pytest.CaptureFixture) -> No
     assert main(["studies", "--storage", url]) == 2
     err = capsys.readouterr().err
     assert "s3cret" not in err and "***" in err
+
+
+def test_same_seed_on_a_fresh_storage_gives_the_same_trial_values(
+    series_csv: Path, tmp_path: Path
+) -> None:
+    def values(db: str, seed: str) -> list[float]:
+        url = f"sqlite:///{tmp_path / db}"
+        assert search(series_csv, url, "--trials", "3", "--seed", seed) == 0
+        return [t.value for t in optuna.load_study(study_name="load-random", storage=url).trials]
+
+    first = values("a.db", "5")
+    assert first == values("b.db", "5")
+    assert first != values("c.db", "6")
