@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
@@ -23,11 +23,16 @@ from optuna.trial import FrozenTrial, TrialState
 from search.runner import SearchAborted
 from search.slots import count
 
+if TYPE_CHECKING:  # the driver imports this module to start the pool
+    from search.driver import SearchOptions
+
 POLL_SECONDS = 1.0
 ENDED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 
 
-def run_workers(options: Any, study: optuna.Study, on_trial: Callable[[FrozenTrial], None]) -> None:
+def run_workers(
+    options: SearchOptions, study: optuna.Study, on_trial: Callable[[FrozenTrial], None]
+) -> None:
     """Start `options.workers` worker processes and report trials until all have exited."""
     payload = json.dumps(asdict(replace(options, workers=1, quiet=True)))
     processes = [_start(payload) for _ in range(options.workers)]
