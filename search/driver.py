@@ -32,7 +32,7 @@ from search.train import OPTIMIZERS, SCHEDULERS
 from spaces import Space, SpaceError, load_space
 
 # Measured on 2 cores: one thread trains the CO2 default model at 9,800 samples/s; two threads
-# reach 1.4x that on an idle machine but fall to 75 samples/s when any other process is busy
+# gain 0.97-1.25x on an idle machine but fall to 75 samples/s when any other process is busy
 # (OpenMP threads spin-waiting on each other). Parallelism comes from worker processes instead.
 THREADS_PER_WORKER = 1
 

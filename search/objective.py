@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-import numpy as np
 import optuna
 import torch
 from torch import nn
 
 from models import ModelConfig, build_model
 from search.dataset import ForecastDataset
+from search.strategies.random import derived_seed
 from search.train import EpochCallback, TrainResult, TrainSettings, fit
 from spaces import Space
 
@@ -62,7 +62,7 @@ def build_forecaster(config: Mapping[str, object], dataset: ForecastDataset) -> 
 
 def trial_seed(study_seed: int, trial_number: int) -> int:
     """A seed reproducible from the study seed and trial number, unrelated across both."""
-    return int(np.random.SeedSequence([study_seed, trial_number]).generate_state(1)[0])
+    return derived_seed(study_seed, trial_number)
 
 
 def train_trial(
