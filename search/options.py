@@ -1,0 +1,93 @@
+"""The options of a search run, shared by the search command and `compare`."""
+
+from __future__ import annotations
+
+from models import ARCHITECTURES
+from search.device import DEVICES
+from search.parsing import OneLineParser, add_storage, column_list, fractions, positive_int
+from search.strategies import STRATEGIES
+from search.study import PRUNERS
+from spaces import PRESETS
+
+# Defaults for the bundled weekly CO2 series on a laptop-class CPU:
+# seq_len 52: one year of weekly values, so every input window holds a whole seasonal cycle.
+# epochs 30, patience 5: measured on CO2, good configurations reach their best validation loss
+# within 5-20 epochs; 5 epochs without improvement almost never recover later.
+DEFAULT_SEQ_LEN = 52
+DEFAULT_EPOCHS = 30
+DEFAULT_PATIENCE = 5
+
+
+def search_parser(prog: str, description: str, with_strategy: bool = True) -> OneLineParser:
+    """The options of a search run (`lstm-search [OPTIONS]`); `compare` leaves out --strategy."""
+    parser = OneLineParser(prog=prog, description=description)
+    if with_strategy:
+        parser.add_argument(
+            "--strategy",
+            choices=STRATEGIES,
+            default="bayes",
+            help="grid, random, bayes (scikit-optimize GP), tpe (default: bayes)",
+        )
+    parser.add_argument(
+        "--trials",
+        type=positive_int,
+        default=50,
+        help="finished trials the study should end with (default: 50)",
+    )
+    parser.add_argument("--study", help="study name (default: <data>-<strategy>)")
+    add_storage(parser)
+    parser.add_argument("--data", help="CSV file (default: the bundled Mauna Loa CO2 series)")
+    parser.add_argument("--target", help="column to forecast (default: the only numeric one)")
+    parser.add_argument(
+        "--features", type=column_list, default=(), help="extra input columns, comma-separated"
+    )
+    parser.add_argument("--time-col", help="time column (default: detected)")
+    parser.add_argument("--horizon", type=positive_int, default=1, help="steps to forecast")
+    parser.add_argument(
+        "--seq-len",
+        type=positive_int,
+        default=DEFAULT_SEQ_LEN,
+        help=f"input window length (default: {DEFAULT_SEQ_LEN})",
+    )
+    parser.add_argument(
+        "--split",
+        type=fractions,
+        default=(0.7, 0.15, 0.15),
+        help="train,val,test fractions (default: 0.7,0.15,0.15)",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=positive_int,
+        default=DEFAULT_EPOCHS,
+        help=f"epoch cap per trial (default: {DEFAULT_EPOCHS})",
+    )
+    parser.add_argument(
+        "--patience",
+        type=positive_int,
+        default=DEFAULT_PATIENCE,
+        help=f"epochs without improvement before stopping (default: {DEFAULT_PATIENCE})",
+    )
+    parser.add_argument("--pruner", choices=PRUNERS, default="median")
+    parser.add_argument(
+        "--space",
+        default="seed",
+        help=f"preset ({', '.join(PRESETS)}) or a .toml file (default: seed)",
+    )
+    parser.add_argument(
+        "--arch",
+        choices=ARCHITECTURES,
+        default="stacked",
+        help="model family when the space does not search it (default: stacked)",
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--timeout", type=float, help="stop starting trials after SECONDS")
+    parser.add_argument("--device", choices=DEVICES, default="auto")
+    parser.add_argument(
+        "--workers",
+        type=positive_int,
+        default=1,
+        help="worker processes on this machine, one CPU thread each (default: 1)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar or trial lines")
+    parser.add_argument("--debug", action="store_true", help="tracebacks on errors")
+    return parser
