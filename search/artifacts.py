@@ -52,7 +52,12 @@ def save_file(
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / filename
         path.write_bytes(payload)
-        return upload_artifact(artifact_store=store, file_path=str(path), study_or_trial=trial)
+        return upload_artifact(
+            artifact_store=store,
+            file_path=str(path),
+            study_or_trial=trial,
+            mimetype="application/octet-stream",
+        )
 
 
 def load_file(url: str, trial: FrozenTrial, attr: str = CHECKPOINT_ATTR) -> bytes:

@@ -1,20 +1,27 @@
-"""Subcommands that read studies back: `studies`, `show STUDY`, `best STUDY [--json]`."""
+"""Subcommands that read studies back: `studies`, `show`, `best`, `export` and `predict`."""
 
 from __future__ import annotations
 
 import argparse
 import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import optuna
+import pandas as pd
 
-from search.errors import ConfigError
-from search.parsing import OneLineParser, add_storage
+from search.checkpoint import encode, forecast_next
+from search.errors import ConfigError, DataError
+from search.parsing import OneLineParser, add_storage, positive_int
 from search.progress import best_trial
+from search.results import TEST_SCORE_ATTR, best_model, study_series, test_score
 from search.slots import count
 from search.storage import masked, open_storage, storage_url
 from search.study import CONFIG_ATTR, TARGET_ATTR
-from search.summary import table, trials_table
+from search.summary import score_table, table, trials_table
+
+# Rows the series' frequency is read from: recent enough to follow a change of sampling.
+FREQUENCY_ROWS = 50
 
 
 def studies(argv: Sequence[str]) -> int:
@@ -27,18 +34,23 @@ def studies(argv: Sequence[str]) -> int:
         study = optuna.load_study(study_name=summary.study_name, storage=storage)
         best = best_trial(study)
         config = study.user_attrs.get(CONFIG_ATTR, {})
+        score = study.user_attrs.get(TEST_SCORE_ATTR) or {}
         rows.append(
             [
                 summary.study_name,
                 config.get("strategy"),
                 f"{count(study)[0]}/{study.user_attrs.get(TARGET_ATTR, '?')}",
                 best.value if best else None,
+                score.get("model", {}).get("mse"),
+                score.get("persistence", {}).get("mse"),
+                score.get("skill"),
             ]
         )
     if not rows:
         print(f"no studies in {masked(url)}")
         return 0
-    print(table(["study", "strategy", "finished", "best_val_loss"], rows))
+    headers = ["study", "strategy", "finished", "best_val_mse", "test_mse", "persistence", "skill"]
+    print(table(headers, rows))
     return 0
 
 
@@ -57,11 +69,17 @@ def best(argv: Sequence[str]) -> int:
     parser = _parser("best", best.__doc__)
     parser.add_argument("study")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    _add_data(parser)
+    parser.add_argument(
+        "--season", type=positive_int, help="steps per season for the seasonal-naive baseline"
+    )
     args = parser.parse_args(argv)
-    study = _load(args.study, args.storage)
+    url = storage_url(args.storage)
+    study = _load(args.study, url)
     trial = best_trial(study)
     if trial is None:
         raise ConfigError(f"study {args.study!r} has no complete trial yet; run the search first")
+    score = test_score(study, url, args.data, args.season)
     record = {
         "study": study.study_name,
         "trial": trial.number,
@@ -69,6 +87,7 @@ def best(argv: Sequence[str]) -> int:
         "params": trial.params,
         "attributes": trial.user_attrs,
         "finished_trials": count(study)[0],
+        "test_score": score,
     }
     if args.json:
         print(json.dumps(record, indent=2))
@@ -76,7 +95,74 @@ def best(argv: Sequence[str]) -> int:
     print(f"{study.study_name}: best trial {trial.number}, validation MSE {trial.value:.4g}")
     print(table(["parameter", "value"], list(trial.params.items())))
     print(table(["attribute", "value"], list(trial.user_attrs.items())))
+    print(score_table(score))
     return 0
+
+
+def export(argv: Sequence[str]) -> int:
+    """the best model as a file, and the trials as CSV"""
+    parser = _parser("export", export.__doc__)
+    parser.add_argument("study")
+    parser.add_argument("--out", help="model file to write (default: STUDY.pt)")
+    parser.add_argument("--trials-csv", metavar="FILE", help="also write the trials table")
+    args = parser.parse_args(argv)
+    url = storage_url(args.storage)
+    study = _load(args.study, url)
+    if args.trials_csv:
+        study.trials_dataframe().to_csv(args.trials_csv, index=False)
+        print(f"trials: {args.trials_csv}")
+        if args.out is None:
+            return 0
+    trial, checkpoint = best_model(study, url)
+    out = Path(args.out or f"{study.study_name}.pt")
+    out.write_bytes(encode(checkpoint))
+    print(
+        f"model: {out} (trial {trial.number}, validation MSE {trial.value:.4g}); load it with "
+        "torch.load(path, weights_only=True)"
+    )
+    return 0
+
+
+def predict(argv: Sequence[str]) -> int:
+    """forecast the steps after the end of the series"""
+    parser = _parser("predict", predict.__doc__)
+    parser.add_argument("study")
+    _add_data(parser)
+    parser.add_argument("--out", help="CSV file for the forecast (default: print only)")
+    args = parser.parse_args(argv)
+    url = storage_url(args.storage)
+    study = _load(args.study, url)
+    trial, checkpoint = best_model(study, url)
+    series = study_series(study, args.data)
+    seq_len = int(checkpoint["seq_len"])
+    if len(series.values) <= seq_len:
+        raise DataError(
+            f"the model reads {seq_len + 1} rows but the data has {len(series.values)}; "
+            "pass a longer --data file"
+        )
+    forecast = pd.DataFrame({series.target: forecast_next(checkpoint, series.values)})
+    forecast.index = pd.RangeIndex(1, len(forecast) + 1, name="step")
+    if series.time is not None:
+        forecast.insert(0, "time", future_times(series.time, len(forecast)))
+    if args.out:
+        forecast.to_csv(args.out)
+        print(f"forecast: {args.out}")
+    print(
+        f"{study.study_name}: trial {trial.number}'s forecast of {series.target} after "
+        f"{series.time[-1] if series.time is not None else f'row {len(series.values)}'}"
+    )
+    print(forecast.to_string())
+    return 0
+
+
+def future_times(time: pd.DatetimeIndex, steps: int) -> pd.DatetimeIndex:
+    """The `steps` timestamps after the last one, at the series' own frequency."""
+    frequency = pd.infer_freq(time[-FREQUENCY_ROWS:]) or (time[-1] - time[-2])
+    return pd.date_range(time[-1], periods=steps + 1, freq=frequency)[1:]
+
+
+def _add_data(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", help="CSV file (default: the file the study was searched on)")
 
 
 def _parser(name: str, help_text: str | None) -> argparse.ArgumentParser:

@@ -16,13 +16,15 @@ import optuna
 from optuna.trial import FrozenTrial
 
 from models import ARCHITECTURES
+from search.artifacts import artifact_store
 from search.data import Series, load_series
 from search.dataset import ForecastDataset
 from search.device import resolve_device, set_threads
 from search.errors import ConfigError
 from search.objective import Budget, make_objective
 from search.pool import run_workers
-from search.progress import Progress
+from search.progress import Progress, best_trial
+from search.results import record_source, test_score
 from search.runner import Objective, run_trials
 from search.slots import SlotLock, count
 from search.storage import masked, open_storage, storage_url
@@ -64,6 +66,7 @@ class SearchOptions:
     timeout: float | None = None
     device: str = "auto"
     workers: int = 1
+    season: int | None = None
     quiet: bool = False
 
 
@@ -100,8 +103,9 @@ def prepare(options: SearchOptions, announce: bool = True) -> PreparedSearch:
     url = storage_url(options.storage)
     study = open_study(open_storage(url), url, name, config, space)
     study.set_user_attr(TARGET_ATTR, target)
+    record_source(study, options.data, options.time_col, options.season)
     budget = Budget(options.epochs, options.patience, options.arch, options.seq_len)
-    objective = make_objective(space, dataset, budget, options.seed)
+    objective = make_objective(space, dataset, budget, options.seed, artifact_store(url))
     return PreparedSearch(options, study, url, target, objective, series)
 
 
@@ -115,7 +119,7 @@ def run_search(options: SearchOptions) -> int:
             f"study {study.study_name} already has {finished} finished trials (target "
             f"{target}); raise --trials to run more"
         )
-        print_summary(study, search.url)
+        print_summary(study, search.url, score=_test_score(search))
         return 0
     verb = f"resuming at {finished} of {target}" if finished else f"starting, {target} trials"
     workers = f" with {options.workers} workers" if options.workers > 1 else ""
@@ -146,8 +150,16 @@ def run_search(options: SearchOptions) -> int:
             "again to continue",
             file=sys.stderr,
         )
-    print_summary(study, search.url, elapsed=time.monotonic() - started)
+    elapsed = time.monotonic() - started
+    print_summary(study, search.url, elapsed=elapsed, score=_test_score(search))
     return 0
+
+
+def _test_score(search: PreparedSearch) -> dict[str, object] | None:
+    """The best model's test score, scored now if the best trial changed; None without one."""
+    if best_trial(search.study) is None:
+        return None
+    return test_score(search.study, search.url, search.options.data, search.options.season)
 
 
 def run_here(search: PreparedSearch, on_trial: Callable[[FrozenTrial], None] | None) -> None:

@@ -11,10 +11,14 @@ from dataclasses import dataclass
 
 import optuna
 import torch
+from optuna.artifacts import FileSystemArtifactStore
 from torch import nn
 
 from models import ModelConfig, build_model
+from search.artifacts import CHECKPOINT_ATTR, save_file
+from search.checkpoint import encode, make_checkpoint
 from search.dataset import ForecastDataset
+from search.progress import best_trial
 from search.strategies.random import derived_seed
 from search.train import EpochCallback, TrainResult, TrainSettings, fit
 from spaces import Space
@@ -47,9 +51,9 @@ def complete(hyper: Mapping[str, object], budget: Budget) -> dict[str, object]:
     return {**UNSEARCHED, "arch": budget.arch, "seq_len": budget.seq_len, **hyper}
 
 
-def build_forecaster(config: Mapping[str, object], dataset: ForecastDataset) -> nn.Module:
-    """The model a completed configuration describes, on the dataset's device."""
-    model_config = ModelConfig(
+def model_config(config: Mapping[str, object], dataset: ForecastDataset) -> ModelConfig:
+    """The model shape a completed configuration describes for this dataset."""
+    return ModelConfig(
         n_inputs=dataset.n_inputs,
         n_targets=1,
         horizon=dataset.horizon,
@@ -57,7 +61,11 @@ def build_forecaster(config: Mapping[str, object], dataset: ForecastDataset) -> 
         num_layers=int(config["num_layers"]),
         dropout=float(config["dropout"]),
     )
-    return build_model(str(config["arch"]), model_config).to(dataset.device)
+
+
+def build_forecaster(config: Mapping[str, object], dataset: ForecastDataset) -> nn.Module:
+    """The model a completed configuration describes, on the dataset's device."""
+    return build_model(str(config["arch"]), model_config(config, dataset)).to(dataset.device)
 
 
 def trial_seed(study_seed: int, trial_number: int) -> int:
@@ -89,10 +97,55 @@ def train_trial(
     return fit(model, windows["train"], windows["val"], settings, on_epoch)
 
 
+def save_if_best(
+    trial: optuna.Trial,
+    store: FileSystemArtifactStore,
+    hyper: Mapping[str, object],
+    dataset: ForecastDataset,
+    budget: Budget,
+    result: TrainResult,
+) -> None:
+    """Keep the trial's model as an artifact if it beats every finished trial so far.
+
+    Judged before the trial is told, so the study's final best trial always has its model, and
+    a trial that was best only for a while keeps its file (nothing finished is thrown away).
+    """
+    best = best_trial(trial.study)
+    if best is not None and best.value is not None and result.best_loss > best.value:
+        return
+    config = complete(hyper, budget)
+    series = dataset.series
+    provenance = {
+        "study": trial.study.study_name,
+        "trial": trial.number,
+        "val_loss": result.best_loss,
+        "data": series.name,
+        "fingerprint": series.fingerprint,
+        "last_time": str(series.time[-1]) if series.time is not None else None,
+    }
+    checkpoint = make_checkpoint(
+        config,
+        model_config(config, dataset),
+        result.state_dict,
+        dataset.scaling,
+        series.columns,
+        provenance,
+    )
+    artifact_id = save_file(store, trial, encode(checkpoint), f"trial-{trial.number}.pt")
+    trial.set_user_attr(CHECKPOINT_ATTR, artifact_id)
+
+
 def make_objective(
-    space: Space, dataset: ForecastDataset, budget: Budget, study_seed: int
+    space: Space,
+    dataset: ForecastDataset,
+    budget: Budget,
+    study_seed: int,
+    store: FileSystemArtifactStore | None = None,
 ) -> Callable[[optuna.Trial], float]:
-    """The Optuna objective: suggest from `space`, train, report every epoch, prune."""
+    """The Optuna objective: suggest from `space`, train, report every epoch, prune.
+
+    With an artifact `store`, each trial that becomes the best so far keeps its model there.
+    """
 
     def objective(trial: optuna.Trial) -> float:
         hyper = space.suggest(trial)
@@ -107,6 +160,8 @@ def make_objective(
         result = train_trial(hyper, dataset, budget, seed, report)
         for key, value in result.attributes().items():
             trial.set_user_attr(key, value)
+        if store is not None:
+            save_if_best(trial, store, hyper, dataset, budget, result)
         return result.best_loss
 
     return objective

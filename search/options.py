@@ -88,6 +88,11 @@ def search_parser(prog: str, description: str, with_strategy: bool = True) -> On
         default=1,
         help="worker processes on this machine, one CPU thread each (default: 1)",
     )
+    parser.add_argument(
+        "--season",
+        type=positive_int,
+        help="steps per season for the seasonal-naive baseline (default: from the time column)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar or trial lines")
     parser.add_argument("--debug", action="store_true", help="tracebacks on errors")
     return parser

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
+from search.artifacts import artifact_dir
 from search.progress import best_trial
-from search.storage import FAIL_REASON, masked
+from search.storage import DEFAULT_STORAGE, FAIL_REASON, masked
 
 TOP = 5
 
@@ -41,8 +43,36 @@ def trials_table(trials: Sequence[FrozenTrial]) -> str:
     return table(headers, rows)
 
 
-def print_summary(study: optuna.Study, url: str, elapsed: float | None = None) -> None:
-    """The top trials, the best parameters and where to look next."""
+def score_table(score: Mapping[str, Any]) -> str:
+    """The test score of the best model beside the naive baselines, with its skill."""
+    season = score.get("season")
+    names = {
+        "model": f"best model (trial {score['trial']})",
+        "persistence": "persistence (last value)",
+        "seasonal_naive": f"seasonal naive (season {season})",
+    }
+    rows = [
+        [label, *(score[key][m] for m in ("mse", "mae", "mse_scaled", "mae_scaled"))]
+        for key, label in names.items()
+        if key in score
+    ]
+    lines = [
+        f"test score on {score['windows']} held-out windows (data units, and scaled):",
+        table(["forecast", "mse", "mae", "mse_scaled", "mae_scaled"], rows),
+        f"skill against persistence: {score['skill']:.3f} (1 - MSE model / MSE persistence)",
+    ]
+    if "seasonal_naive" not in score:
+        lines.append("seasonal naive: no season known; pass --season STEPS")
+    return "\n".join(lines)
+
+
+def print_summary(
+    study: optuna.Study,
+    url: str,
+    elapsed: float | None = None,
+    score: Mapping[str, Any] | None = None,
+) -> None:
+    """The top trials, the best parameters, the test score and where to look next."""
     trials = study.get_trials(deepcopy=False)
     states = {s: sum(t.state == s for t in trials) for s in TrialState}
     complete = sorted((t for t in trials if t.state == TrialState.COMPLETE), key=lambda t: t.value)
@@ -58,9 +88,17 @@ def print_summary(study: optuna.Study, url: str, elapsed: float | None = None) -
         print(f"\nbest trial {best.number}: validation MSE {best.value:.4g}")
         for name, value in best.params.items():
             print(f"  {name} = {value}")
+    if score is not None:
+        print(f"\n{score_table(score)}")
     if elapsed is not None:
-        print(f"\nelapsed {elapsed / 60:.0f} min {elapsed % 60:.0f} s")
-    print(f"dashboard: optuna-dashboard {masked(url)}")
+        print(f"\nelapsed {elapsed // 60:.0f} min {elapsed % 60:.0f} s")
+    storage = "" if url == DEFAULT_STORAGE else f" --storage {masked(url)}"
+    if best is not None:
+        print(
+            f"best model: saved in {artifact_dir(url)}; lstm-search export "
+            f"{study.study_name}{storage} --out model.pt"
+        )
+    print(f"dashboard: lstm-search dashboard{storage}")
 
 
 def _cell(value: object) -> str:
