@@ -14,7 +14,7 @@ from search.checkpoint import encode, forecast_next
 from search.errors import ConfigError, DataError
 from search.parsing import OneLineParser, add_storage, positive_int
 from search.progress import best_trial
-from search.results import TEST_SCORE_ATTR, best_model, study_series, test_score
+from search.results import TEST_SCORE_ATTR, best_model, best_score, study_series
 from search.slots import count
 from search.storage import masked, open_storage, storage_url
 from search.study import CONFIG_ATTR, TARGET_ATTR
@@ -79,7 +79,7 @@ def best(argv: Sequence[str]) -> int:
     trial = best_trial(study)
     if trial is None:
         raise ConfigError(f"study {args.study!r} has no complete trial yet; run the search first")
-    score = test_score(study, url, args.data, args.season)
+    score = best_score(study, url, args.data, args.season)
     record = {
         "study": study.study_name,
         "trial": trial.number,
@@ -157,7 +157,8 @@ def predict(argv: Sequence[str]) -> int:
 
 def future_times(time: pd.DatetimeIndex, steps: int) -> pd.DatetimeIndex:
     """The `steps` timestamps after the last one, at the series' own frequency."""
-    frequency = pd.infer_freq(time[-FREQUENCY_ROWS:]) or (time[-1] - time[-2])
+    recent = pd.DatetimeIndex(time[-FREQUENCY_ROWS:], freq="infer")
+    frequency = recent.freq or (time[-1] - time[-2])
     return pd.date_range(time[-1], periods=steps + 1, freq=frequency)[1:]
 
 

@@ -24,7 +24,7 @@ from search.errors import ConfigError
 from search.objective import Budget, make_objective
 from search.pool import run_workers
 from search.progress import Progress, best_trial
-from search.results import record_source, test_score
+from search.results import best_score, record_source
 from search.runner import Objective, run_trials
 from search.slots import SlotLock, count
 from search.storage import masked, open_storage, storage_url
@@ -159,7 +159,7 @@ def _test_score(search: PreparedSearch) -> dict[str, object] | None:
     """The best model's test score, scored now if the best trial changed; None without one."""
     if best_trial(search.study) is None:
         return None
-    return test_score(search.study, search.url, search.options.data, search.options.season)
+    return best_score(search.study, search.url, search.options.data, search.options.season)
 
 
 def run_here(search: PreparedSearch, on_trial: Callable[[FrozenTrial], None] | None) -> None:

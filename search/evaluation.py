@@ -23,7 +23,7 @@ SPACING_TOLERANCE = 0.1
 
 
 @dataclass(frozen=True)
-class TestForecasts:
+class HeldOutForecasts:
     """Forecasts of every test window, each (N, horizon) in data units."""
 
     time: pd.DatetimeIndex | None  # (N,) time of each window's first forecast step
@@ -47,9 +47,9 @@ def infer_season(time: pd.DatetimeIndex | None) -> int | None:
 
 
 @torch.inference_mode()
-def test_forecasts(
+def held_out_forecasts(
     model: nn.Module, dataset: ForecastDataset, seq_len: int, season: int | None
-) -> TestForecasts:
+) -> HeldOutForecasts:
     """The model's and both baselines' forecasts of the test windows."""
     model.eval()
     split = dataset.windows(seq_len)["test"]
@@ -70,7 +70,7 @@ def test_forecasts(
         rows = anchors[:, None] + steps[None, :] - back[None, :]
         seasonal = values[rows] if rows.min() >= 0 else None
     time = dataset.series.time
-    return TestForecasts(
+    return HeldOutForecasts(
         time=time[anchors + 1] if time is not None else None,
         actual=values[anchors[:, None] + steps[None, :]],
         model=scaling.to_units(np.concatenate(changes), last),
@@ -81,7 +81,7 @@ def test_forecasts(
     )
 
 
-def score(forecasts: TestForecasts) -> dict[str, object]:
+def score(forecasts: HeldOutForecasts) -> dict[str, object]:
     """MSE and MAE of the model and each baseline, and the model's skill over persistence."""
     methods = {
         "model": forecasts.model,

@@ -18,7 +18,7 @@ from search.checkpoint import decode, rebuild
 from search.data import Series, load_series
 from search.dataset import ForecastDataset
 from search.errors import ConfigError, DataError
-from search.evaluation import TestForecasts, infer_season, score, test_forecasts
+from search.evaluation import HeldOutForecasts, held_out_forecasts, infer_season, score
 from search.progress import best_trial
 from search.study import CONFIG_ATTR
 
@@ -72,19 +72,19 @@ def best_model(study: optuna.Study, url: str) -> tuple[FrozenTrial, dict[str, ob
     return trial, decode(load_file(url, trial))
 
 
-def best_test_forecasts(
+def best_held_out_forecasts(
     study: optuna.Study, url: str, data: str | None = None, season: int | None = None
-) -> tuple[FrozenTrial, TestForecasts]:
+) -> tuple[FrozenTrial, HeldOutForecasts]:
     """The best model's and the baselines' forecasts of the study's test windows."""
     trial, checkpoint = best_model(study, url)
     dataset = study_dataset(study, data)
     season = season or study.user_attrs.get(SOURCE_ATTR, {}).get("season")
     season = season or infer_season(dataset.series.time)
     seq_len = int(checkpoint["seq_len"])  # type: ignore[call-overload]
-    return trial, test_forecasts(rebuild(checkpoint), dataset, seq_len, season)
+    return trial, held_out_forecasts(rebuild(checkpoint), dataset, seq_len, season)
 
 
-def test_score(
+def best_score(
     study: optuna.Study, url: str, data: str | None = None, season: int | None = None
 ) -> dict[str, object]:
     """The best trial's stored test score; computed and stored first if missing or stale."""
@@ -92,7 +92,7 @@ def test_score(
     best = best_trial(study)
     if _current(stored, best, season):
         return stored  # type: ignore[return-value]
-    trial, forecasts = best_test_forecasts(study, url, data, season)
+    trial, forecasts = best_held_out_forecasts(study, url, data, season)
     result = {"trial": trial.number, "val_loss": trial.value, **score(forecasts)}
     study.set_user_attr(TEST_SCORE_ATTR, result)
     return result

@@ -15,8 +15,7 @@ import numpy as np
 import pytest
 
 
-@pytest.fixture
-def series_csv(tmp_path: Path) -> Path:
+def write_series_csv(path: Path) -> Path:
     """200 daily rows: trend, a weekly season and noise, with two gaps."""
     t = np.arange(200)
     noise = np.random.default_rng(0).normal(0, 0.3, 200)
@@ -26,9 +25,14 @@ def series_csv(tmp_path: Path) -> Path:
         f"{day},{'' if i in (40, 41) else f'{v:.3f}'}"
         for i, (day, v) in enumerate(zip(days, values, strict=True))
     ]
-    path = tmp_path / "load.csv"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+@pytest.fixture
+def series_csv(tmp_path: Path) -> Path:
+    """200 daily rows: trend, a weekly season and noise, with two gaps."""
+    return write_series_csv(tmp_path / "load.csv")
 
 
 @pytest.fixture
