@@ -16,9 +16,11 @@ from collections.abc import Callable, Sequence
 import optuna
 
 from search import commands
+from search.dashboard import dashboard
 from search.driver import SearchOptions, run_search
 from search.errors import LstmSearchError
 from search.options import search_parser
+from search.report import report
 from search.runner import SearchAborted
 
 
@@ -36,6 +38,10 @@ COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "studies": commands.studies,
     "show": commands.show,
     "best": commands.best,
+    "export": commands.export,
+    "predict": commands.predict,
+    "report": report,
+    "dashboard": dashboard,
 }
 
 

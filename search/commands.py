@@ -12,7 +12,7 @@ import pandas as pd
 
 from search.checkpoint import encode, forecast_next
 from search.errors import ConfigError, DataError
-from search.parsing import OneLineParser, add_storage, positive_int
+from search.parsing import command_parser, positive_int
 from search.progress import best_trial
 from search.results import TEST_SCORE_ATTR, best_model, best_score, study_series
 from search.slots import count
@@ -26,7 +26,7 @@ FREQUENCY_ROWS = 50
 
 def studies(argv: Sequence[str]) -> int:
     """table of the studies in a storage"""
-    args = _parser("studies", studies.__doc__).parse_args(argv)
+    args = command_parser("studies", studies.__doc__).parse_args(argv)
     url = storage_url(args.storage)
     storage = open_storage(url, create=False)
     rows = []
@@ -56,17 +56,17 @@ def studies(argv: Sequence[str]) -> int:
 
 def show(argv: Sequence[str]) -> int:
     """trials table of a study"""
-    parser = _parser("show", show.__doc__)
+    parser = command_parser("show", show.__doc__)
     parser.add_argument("study")
     args = parser.parse_args(argv)
-    study = _load(args.study, args.storage)
+    study = load_named_study(args.study, args.storage)
     print(trials_table(study.get_trials(deepcopy=False)))
     return 0
 
 
 def best(argv: Sequence[str]) -> int:
     """the best trial of a study"""
-    parser = _parser("best", best.__doc__)
+    parser = command_parser("best", best.__doc__)
     parser.add_argument("study")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     _add_data(parser)
@@ -75,7 +75,7 @@ def best(argv: Sequence[str]) -> int:
     )
     args = parser.parse_args(argv)
     url = storage_url(args.storage)
-    study = _load(args.study, url)
+    study = load_named_study(args.study, url)
     trial = best_trial(study)
     if trial is None:
         raise ConfigError(f"study {args.study!r} has no complete trial yet; run the search first")
@@ -101,13 +101,13 @@ def best(argv: Sequence[str]) -> int:
 
 def export(argv: Sequence[str]) -> int:
     """the best model as a file, and the trials as CSV"""
-    parser = _parser("export", export.__doc__)
+    parser = command_parser("export", export.__doc__)
     parser.add_argument("study")
     parser.add_argument("--out", help="model file to write (default: STUDY.pt)")
     parser.add_argument("--trials-csv", metavar="FILE", help="also write the trials table")
     args = parser.parse_args(argv)
     url = storage_url(args.storage)
-    study = _load(args.study, url)
+    study = load_named_study(args.study, url)
     if args.trials_csv:
         study.trials_dataframe().to_csv(args.trials_csv, index=False)
         print(f"trials: {args.trials_csv}")
@@ -125,13 +125,13 @@ def export(argv: Sequence[str]) -> int:
 
 def predict(argv: Sequence[str]) -> int:
     """forecast the steps after the end of the series"""
-    parser = _parser("predict", predict.__doc__)
+    parser = command_parser("predict", predict.__doc__)
     parser.add_argument("study")
     _add_data(parser)
     parser.add_argument("--out", help="CSV file for the forecast (default: print only)")
     args = parser.parse_args(argv)
     url = storage_url(args.storage)
-    study = _load(args.study, url)
+    study = load_named_study(args.study, url)
     trial, checkpoint = best_model(study, url)
     series = study_series(study, args.data)
     seq_len = int(checkpoint["seq_len"])
@@ -166,14 +166,8 @@ def _add_data(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", help="CSV file (default: the file the study was searched on)")
 
 
-def _parser(name: str, help_text: str | None) -> argparse.ArgumentParser:
-    parser = OneLineParser(prog=f"lstm-search {name}", description=help_text)
-    add_storage(parser)
-    parser.add_argument("--debug", action="store_true", help="tracebacks on errors")
-    return parser
-
-
-def _load(name: str, url: str | None) -> optuna.Study:
+def load_named_study(name: str, url: str | None) -> optuna.Study:
+    """The study called `name`; refused with the names there are when it does not exist."""
     url = storage_url(url)
     storage = open_storage(url, create=False)
     try:

@@ -21,6 +21,14 @@ def add_storage(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def command_parser(name: str, help_text: str | None) -> OneLineParser:
+    """A subcommand's parser with the options every subcommand has: --storage and --debug."""
+    parser = OneLineParser(prog=f"lstm-search {name}", description=help_text)
+    add_storage(parser)
+    parser.add_argument("--debug", action="store_true", help="tracebacks on errors")
+    return parser
+
+
 def positive_int(text: str) -> int:
     """An integer of at least 1."""
     value = int(text)

@@ -1,0 +1,153 @@
+"""`lstm-search report STUDY`: the pictures of a study, as PNG files.
+
+- history.png: best validation MSE so far, against finished trials and wall time, with
+  persistence's validation MSE as the line to beat;
+- importances.png: Optuna's parameter importances (fANOVA);
+- learning_curves.png: validation MSE per epoch of the top trials;
+- test_forecast.png: the best model's one-step forecasts of the test split against the actual
+  values and the persistence baseline.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import optuna
+from matplotlib.figure import Figure
+from optuna.trial import FrozenTrial, TrialState
+
+from search.commands import load_named_study
+from search.errors import ConfigError
+from search.evaluation import HeldOutForecasts
+from search.parsing import command_parser, positive_int
+from search.plots import best_so_far, plot_best_so_far, save_png
+from search.results import best_held_out_forecasts, study_dataset
+from search.storage import storage_url
+from search.study import CONFIG_ATTR
+
+TOP_CURVES = 5
+
+
+def report(argv: Sequence[str]) -> int:
+    """PNG plots of a study's history, importances, learning curves and test forecast"""
+    parser = command_parser("report", report.__doc__)
+    parser.add_argument("study")
+    parser.add_argument("--out", help="directory for the PNG files (default: report-STUDY)")
+    parser.add_argument("--data", help="CSV file (default: the file the study was searched on)")
+    parser.add_argument(
+        "--season", type=positive_int, help="steps per season for the seasonal-naive baseline"
+    )
+    args = parser.parse_args(argv)
+    url = storage_url(args.storage)
+    study = load_named_study(args.study, url)
+    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    if not complete:
+        raise ConfigError(f"study {args.study!r} has no complete trial yet; run the search first")
+    out = Path(args.out or f"report-{study.study_name}")
+    out.mkdir(parents=True, exist_ok=True)
+    persistence = _persistence_val_mse(study, args.data)
+    written = [
+        plot_best_so_far(
+            {study.study_name: [best_so_far(study.get_trials(deepcopy=False))]},
+            out / "history.png",
+            f"{study.study_name}: best validation MSE so far",
+            threshold=persistence,
+            threshold_label=f"persistence ({persistence:.3g})",
+        ),
+        save_png(learning_curves(complete), out / "learning_curves.png"),
+    ]
+    importances = parameter_importances(study)
+    if importances is not None:
+        written.append(save_png(importances, out / "importances.png"))
+    trial, forecasts = best_held_out_forecasts(study, url, args.data, args.season)
+    written.append(save_png(forecast_figure(forecasts, trial), out / "test_forecast.png"))
+    for path in written:
+        print(f"wrote {path}")
+    if importances is None:
+        print("importances: skipped, they need two complete trials with different parameters")
+    return 0
+
+
+def learning_curves(complete: Sequence[FrozenTrial]) -> Figure:
+    """Validation MSE per epoch of the best few complete trials, the best one marked."""
+    figure = Figure(figsize=(8, 4.8), layout="constrained")
+    axes = figure.subplots()
+    top = sorted(complete, key=lambda t: t.value)[:TOP_CURVES]
+    for rank, trial in enumerate(top):
+        epochs = sorted(trial.intermediate_values)
+        axes.plot(
+            epochs,
+            [trial.intermediate_values[e] for e in epochs],
+            marker="o",
+            markersize=3,
+            linewidth=2.5 if rank == 0 else 1.2,
+            label=f"trial {trial.number} (best {trial.value:.3g})",
+        )
+    axes.set_xlabel("epoch")
+    axes.set_ylabel("validation MSE (scaled)")
+    axes.grid(True, alpha=0.3)
+    axes.legend()
+    axes.set_title(f"learning curves of the top {len(top)} trials")
+    return figure
+
+
+def parameter_importances(study: optuna.Study) -> Figure | None:
+    """Optuna's fANOVA parameter importances; None when they cannot be computed yet."""
+    matplotlib.use("Agg")  # Optuna's matplotlib plots go through pyplot; never open a window
+    from matplotlib import pyplot
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        try:
+            axes = optuna.visualization.matplotlib.plot_param_importances(study)
+        except (RuntimeError, ValueError):
+            return None
+    figure = axes.get_figure()
+    pyplot.close(figure)  # drop pyplot's reference; the figure itself stays usable
+    figure.set_size_inches(8, 4.8)
+    figure.set_layout_engine("constrained")
+    return figure  # type: ignore[return-value]
+
+
+def forecast_figure(forecasts: HeldOutForecasts, trial: FrozenTrial) -> Figure:
+    """One-step test forecasts of the best model and persistence against the actual values."""
+    figure = Figure(figsize=(12, 4.8), layout="constrained")
+    axes = figure.subplots()
+    x = forecasts.time if forecasts.time is not None else np.arange(len(forecasts.actual))
+    mse = {
+        name: float(np.mean((values[:, 0] - forecasts.actual[:, 0]) ** 2))
+        for name, values in (("model", forecasts.model), ("persistence", forecasts.persistence))
+    }
+    axes.plot(x, forecasts.actual[:, 0], color="black", linewidth=1.6, label="actual")
+    axes.plot(
+        x,
+        forecasts.persistence[:, 0],
+        color="0.55",
+        linestyle="--",
+        linewidth=1.0,
+        label=f"persistence (MSE {mse['persistence']:.3g})",
+    )
+    axes.plot(
+        x,
+        forecasts.model[:, 0],
+        color="C3",
+        linewidth=1.2,
+        label=f"trial {trial.number} (MSE {mse['model']:.3g})",
+    )
+    axes.set_xlabel("time" if forecasts.time is not None else "row")
+    axes.set_ylabel("value (data units)")
+    axes.grid(True, alpha=0.3)
+    axes.legend()
+    axes.set_title("test split: one-step-ahead forecasts against the actual values")
+    return figure
+
+
+def _persistence_val_mse(study: optuna.Study, data: str | None) -> float:
+    """Persistence's validation MSE in the model's units, where its forecast change is 0."""
+    dataset = study_dataset(study, data)
+    val = dataset.windows(int(study.user_attrs[CONFIG_ATTR]["seq_len"]))["val"]
+    return float(val.targets[val.anchors].square().mean())
