@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 import optuna
 
 from search import commands
+from search.compare import compare
 from search.dashboard import dashboard
 from search.driver import SearchOptions, run_search
 from search.errors import LstmSearchError
@@ -41,6 +42,7 @@ COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "export": commands.export,
     "predict": commands.predict,
     "report": report,
+    "compare": compare,
     "dashboard": dashboard,
 }
 

@@ -52,6 +52,13 @@ def bundled_path() -> Path:
     return Path(str(resources.files("search") / "data" / BUNDLED_FILE))
 
 
+def data_name(path: str | Path | None) -> str:
+    """The short name of a data file, used in study names: `co2` for the bundled series."""
+    if path is None or Path(path) == bundled_path():
+        return BUNDLED_NAME
+    return Path(path).stem
+
+
 def load_series(
     path: str | Path | None = None,
     target: str | None = None,
@@ -60,7 +67,7 @@ def load_series(
 ) -> Series:
     """Read a CSV into a validated Series; None reads the bundled CO2 data."""
     path = Path(path) if path is not None else bundled_path()
-    name = BUNDLED_NAME if path == bundled_path() else path.stem
+    name = data_name(path)
     raw = _read_csv(path)
     time_col = time_col if time_col is not None else _detect_time_column(raw)
     time = _parse_time(raw, time_col) if time_col is not None else None

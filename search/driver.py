@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import optuna
+from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial
 
 from models import ARCHITECTURES
@@ -28,7 +29,7 @@ from search.results import best_score, record_source
 from search.runner import Objective, run_trials
 from search.slots import SlotLock, count
 from search.storage import masked, open_storage, storage_url
-from search.study import TARGET_ATTR, open_study
+from search.study import TARGET_ATTR, check_resumable, open_study
 from search.summary import print_summary
 from search.train import OPTIMIZERS, SCHEDULERS
 from spaces import Space, SpaceError, load_space
@@ -82,9 +83,22 @@ class PreparedSearch:
     series: Series
 
 
-def prepare(options: SearchOptions, announce: bool = True) -> PreparedSearch:
-    """Validate everything, then create or load the study; refusals write nothing."""
-    set_threads(THREADS_PER_WORKER)
+@dataclass(frozen=True)
+class Plan:
+    """A search checked from end to end, with nothing written yet."""
+
+    options: SearchOptions
+    space: Space
+    dataset: ForecastDataset
+    target: int
+    config: dict[str, object]
+    name: str
+    url: str
+    storage: RDBStorage
+
+
+def plan(options: SearchOptions) -> Plan:
+    """Every check that can refuse a search: space, data, windows, the stored configuration."""
     space = search_space(options.space)
     series = load_series(options.data, options.target, options.features, options.time_col)
     dataset = ForecastDataset(
@@ -93,20 +107,33 @@ def prepare(options: SearchOptions, announce: bool = True) -> PreparedSearch:
     dataset.windows(longest_seq_len(space, options.seq_len))  # refuses too short a series
     target = options.trials
     if options.strategy == "grid":
-        cells = len(space.grid_cells())
-        if target > cells:
-            if announce:
-                print(f"the {space.name} grid has {cells} cells; the study stops at {cells} trials")
-            target = cells
+        target = min(target, len(space.grid_cells()))
     config = study_config(options, dataset, space)
     name = options.study or f"{series.name}-{options.strategy}"
     url = storage_url(options.storage)
-    study = open_study(open_storage(url), url, name, config, space)
-    study.set_user_attr(TARGET_ATTR, target)
+    storage = open_storage(url)
+    check_resumable(storage, url, name, config)
+    return Plan(options, space, dataset, target, config, name, url, storage)
+
+
+def prepare(options: SearchOptions, announce: bool = True) -> PreparedSearch:
+    """Validate everything, then create or load the study; refusals write nothing."""
+    set_threads(THREADS_PER_WORKER)
+    checked = plan(options)
+    if announce and checked.target < options.trials:
+        print(
+            f"the {checked.space.name} grid has {checked.target} cells; the study stops at "
+            f"{checked.target} trials"
+        )
+    url = checked.url
+    study = open_study(checked.storage, url, checked.name, checked.config, checked.space)
+    study.set_user_attr(TARGET_ATTR, checked.target)
     record_source(study, options.data, options.time_col, options.season)
     budget = Budget(options.epochs, options.patience, options.arch, options.seq_len)
-    objective = make_objective(space, dataset, budget, options.seed, artifact_store(url))
-    return PreparedSearch(options, study, url, target, objective, series)
+    objective = make_objective(
+        checked.space, checked.dataset, budget, options.seed, artifact_store(url)
+    )
+    return PreparedSearch(options, study, url, checked.target, objective, checked.dataset.series)
 
 
 def run_search(options: SearchOptions) -> int:

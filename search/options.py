@@ -18,7 +18,12 @@ DEFAULT_EPOCHS = 30
 DEFAULT_PATIENCE = 5
 
 
-def search_parser(prog: str, description: str, with_strategy: bool = True) -> OneLineParser:
+def search_parser(
+    prog: str,
+    description: str,
+    with_strategy: bool = True,
+    study_help: str = "study name (default: <data>-<strategy>)",
+) -> OneLineParser:
     """The options of a search run (`lstm-search [OPTIONS]`); `compare` leaves out --strategy."""
     parser = OneLineParser(prog=prog, description=description)
     if with_strategy:
@@ -34,7 +39,7 @@ def search_parser(prog: str, description: str, with_strategy: bool = True) -> On
         default=50,
         help="finished trials the study should end with (default: 50)",
     )
-    parser.add_argument("--study", help="study name (default: <data>-<strategy>)")
+    parser.add_argument("--study", help=study_help)
     add_storage(parser)
     parser.add_argument("--data", help="CSV file (default: the bundled Mauna Loa CO2 series)")
     parser.add_argument("--target", help="column to forecast (default: the only numeric one)")

@@ -15,7 +15,7 @@ from pathlib import Path
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FormatStrFormatter, MaxNLocator
+from matplotlib.ticker import FormatStrFormatter, FuncFormatter, MaxNLocator
 from optuna.trial import FrozenTrial, TrialState
 
 from search.slots import FINISHED
@@ -116,9 +116,10 @@ def best_so_far_figure(
     by_trial.set_ylabel(Y_LABEL)
     if _spans_decade(curves):
         by_trial.set_yscale("log")  # shared with by_time
-        # Plain numbers (0.2, 0.5) rather than powers of ten (2 x 10^-1) on the log axis.
+        # Plain numbers (0.1, 0.2, 0.5) rather than powers of ten (2 x 10^-1), and only the
+        # 2s and 5s between decades: every minor tick labelled runs the labels together.
         by_trial.yaxis.set_major_formatter(FormatStrFormatter("%g"))
-        by_trial.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
+        by_trial.yaxis.set_minor_formatter(FuncFormatter(_two_and_five))
     for axes in (by_trial, by_time):
         axes.grid(True, which="major", alpha=0.3)
     _legend(figure, by_trial)
@@ -174,6 +175,14 @@ def _spans_decade(curves: Mapping[str, Sequence[BestSoFar]]) -> bool:
     if not values or min(values) <= 0:
         return False
     return max(values) / min(values) > LOG_SPAN
+
+
+def _two_and_five(value: float, position: int | None = None) -> str:
+    """Label of a minor log tick: 0.2, 0.5, 2, 5, ...; the other minor ticks stay unlabelled."""
+    if value <= 0:
+        return ""
+    mantissa = round(value / 10 ** math.floor(math.log10(value)), 6)
+    return f"{value:g}" if mantissa in (2, 5) else ""
 
 
 def _legend(figure: Figure, axes: Axes) -> None:

@@ -2,7 +2,7 @@
 
 - history.png: best validation MSE so far, against finished trials and wall time, with
   persistence's validation MSE as the line to beat;
-- importances.png: Optuna's parameter importances (fANOVA);
+- importances.png: Optuna's parameter importances (its default evaluator, PED-ANOVA);
 - learning_curves.png: validation MSE per epoch of the top trials;
 - test_forecast.png: the best model's one-step forecasts of the test split against the actual
   values and the persistence baseline.
@@ -96,7 +96,13 @@ def learning_curves(complete: Sequence[FrozenTrial]) -> Figure:
 
 
 def parameter_importances(study: optuna.Study) -> Figure | None:
-    """Optuna's fANOVA parameter importances; None when they cannot be computed yet."""
+    """Optuna's parameter importances; None until two trials are complete.
+
+    With fewer, Optuna's default evaluator (PED-ANOVA) has nothing to compare and draws every
+    parameter as equally unimportant.
+    """
+    if len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))) < 2:
+        return None
     matplotlib.use("Agg")  # Optuna's matplotlib plots go through pyplot; never open a window
     from matplotlib import pyplot
 

@@ -118,3 +118,24 @@ def installed_script(name: str) -> str:
     found = shutil.which(name, path=os.path.dirname(sys.executable)) or shutil.which(name)
     assert found, f"{name} is installed with the project's dependencies; reinstall them"
     return found
+
+
+SEARCHED = [
+    "--space", "small", "--epochs", "3", "--patience", "2", "--seq-len", "14",
+    "--horizon", "3", "--strategy", "random", "--trials", "4", "--quiet",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def searched(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """One real finished search (study `load-random`, horizon 3) for read-back tests: CSV, URL.
+
+    Shared across test modules; tests may read it and add attributes, never trials.
+    """
+    from search.cli import main
+
+    root = tmp_path_factory.mktemp("searched")
+    csv = write_series_csv(root / "load.csv")
+    url = f"sqlite:///{root / 'studies.db'}"
+    assert main(["--data", str(csv), "--storage", url, *SEARCHED]) == 0
+    return csv, url

@@ -16,23 +16,8 @@ from search.data import load_series
 from search.dataset import ForecastDataset
 from search.evaluation import held_out_forecasts, score
 from search.results import TEST_SCORE_ATTR
-from tests.search.conftest import write_series_csv
 
 STUDY = "load-random"
-SEARCH = [
-    "--space", "small", "--epochs", "3", "--patience", "2", "--seq-len", "14",
-    "--horizon", "3", "--strategy", "random", "--trials", "4", "--quiet",
-]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def searched(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """One real search on the daily CSV, shared by the read-back tests of this module."""
-    root = tmp_path_factory.mktemp("results")
-    csv = write_series_csv(root / "load.csv")
-    url = f"sqlite:///{root / 'studies.db'}"
-    assert main(["--data", str(csv), "--storage", url, *SEARCH]) == 0
-    return csv, url
 
 
 def load(url: str) -> optuna.Study:
