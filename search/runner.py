@@ -40,6 +40,10 @@ class RunOutcome:
     timed_out: bool
 
 
+SUGGEST_ATTR = "suggest_seconds"
+"""Trial user attribute: seconds the sampler took to choose the trial's parameters."""
+
+
 def run_trials(
     study: optuna.Study,
     objective: Objective,
@@ -84,7 +88,9 @@ def _claim(study: optuna.Study, target: int, lock: SlotLock) -> tuple[optuna.Tri
         with warnings.catch_warnings():
             # Optuna warns that heartbeat is meant for Study.optimize; _run beats it here.
             warnings.filterwarnings("ignore", "Heartbeat of storage", UserWarning)
+            asked = time.perf_counter()
             trial = study.ask()
+        trial.set_user_attr(SUGGEST_ATTR, round(time.perf_counter() - asked, 3))
         # Owner and first heartbeat before the lock is released: a trial without them could
         # never be found dead (Optuna ignores trials that never beat).
         study._storage.set_trial_system_attr(trial._trial_id, OWNER_ATTR, owner())

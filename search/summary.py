@@ -10,6 +10,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from search.artifacts import artifact_dir
 from search.progress import best_trial
+from search.runner import SUGGEST_ATTR
 from search.storage import DEFAULT_STORAGE, FAIL_REASON, masked
 
 TOP = 5
@@ -27,7 +28,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 def trials_table(trials: Sequence[FrozenTrial]) -> str:
     """Number, state, value, epochs, seconds, parameters and failure reason of each trial."""
     names = sorted({name for t in trials for name in t.params})
-    headers = ["trial", "state", "val_loss", "epochs", "seconds", *names, "note"]
+    headers = ["trial", "state", "val_loss", "epochs", "seconds", "suggest_s", *names, "note"]
     rows = [
         [
             t.number,
@@ -35,6 +36,7 @@ def trials_table(trials: Sequence[FrozenTrial]) -> str:
             t.value,
             t.user_attrs.get("epochs_run", len(t.intermediate_values) or None),
             t.duration.total_seconds() if t.duration else None,
+            t.user_attrs.get(SUGGEST_ATTR),
             *(t.params.get(name) for name in names),
             t.user_attrs.get(FAIL_REASON, ""),
         ]

@@ -152,7 +152,13 @@ def test_read_back_commands(
     out = capsys.readouterr().out
     assert "load-random" in out and "2/2" in out
     assert main(["show", "load-random", "--storage", storage_url]) == 0
-    assert "hidden_size" in capsys.readouterr().out
+    header, *rows = capsys.readouterr().out.splitlines()
+    assert "hidden_size" in header and "suggest_s" in header
+    study = optuna.load_study(study_name="load-random", storage=storage_url)
+    suggest = [t.user_attrs["suggest_seconds"] for t in study.trials]
+    assert all(0 <= s < 60 for s in suggest)
+    column = header.split().index("suggest_s")
+    assert [float(row.split()[column]) for row in rows] == pytest.approx(suggest, abs=1e-3)
     assert main(["best", "load-random", "--storage", storage_url, "--json"]) == 0
     record = json.loads(capsys.readouterr().out)
     study = optuna.load_study(study_name="load-random", storage=storage_url)
