@@ -60,6 +60,7 @@ class SearchOptions:
     split: tuple[float, float, float] = (0.7, 0.15, 0.15)
     epochs: int = 30
     patience: int = 5
+    trial_seconds: float | None = None
     pruner: str = "median"
     space: str = "seed"
     arch: str = "stacked"
@@ -129,7 +130,9 @@ def prepare(options: SearchOptions, announce: bool = True) -> PreparedSearch:
     study = open_study(checked.storage, url, checked.name, checked.config, checked.space)
     study.set_user_attr(TARGET_ATTR, checked.target)
     record_source(study, options.data, options.time_col, options.season)
-    budget = Budget(options.epochs, options.patience, options.arch, options.seq_len)
+    budget = Budget(
+        options.epochs, options.patience, options.arch, options.seq_len, options.trial_seconds
+    )
     objective = make_objective(
         checked.space, checked.dataset, budget, options.seed, artifact_store(url)
     )
@@ -246,6 +249,7 @@ def study_config(
         "arch": options.arch,
         "epochs": options.epochs,
         "patience": options.patience,
+        "trial_seconds": options.trial_seconds,
         "pruner": options.pruner,
         "seed": options.seed,
     }

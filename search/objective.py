@@ -32,6 +32,7 @@ class Budget:
     patience: int
     arch: str = "stacked"
     seq_len: int = 52
+    trial_seconds: float | None = None
 
 
 # Values for hyperparameters a (user's) space does not search: a mid-sized, well-behaved LSTM.
@@ -93,6 +94,7 @@ def train_trial(
         optimizer=str(config["optimizer"]),
         scheduler=str(config["scheduler"]),
         seed=seed,
+        max_seconds=budget.trial_seconds,
     )
     return fit(model, windows["train"], windows["val"], settings, on_epoch)
 

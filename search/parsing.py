@@ -37,6 +37,14 @@ def positive_int(text: str) -> int:
     return value
 
 
+def seconds_or_off(text: str) -> float | None:
+    """A time limit in seconds; 0 turns it off (None)."""
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (no limit) or more seconds, but got {value}")
+    return value or None
+
+
 def column_list(text: str) -> tuple[str, ...]:
     """Comma-separated column names."""
     return tuple(name.strip() for name in text.split(",") if name.strip())

@@ -53,6 +53,7 @@ class TrainSettings:
     optimizer: str = "adam"
     scheduler: str = "none"
     seed: int = 0
+    max_seconds: float | None = None
 
 
 @dataclass
@@ -67,8 +68,9 @@ class TrainResult:
     param_count: int
     state_dict: dict[str, torch.Tensor] = field(repr=False)
     history: list[float] = field(default_factory=list)
+    stopped_by: str = "epochs"  # "epochs", "patience" or "time"
 
-    def attributes(self) -> dict[str, float | int]:
+    def attributes(self) -> dict[str, float | int | str]:
         """JSON-safe summary stored on the trial."""
         return {
             "param_count": self.param_count,
@@ -76,6 +78,7 @@ class TrainResult:
             "best_epoch": self.best_epoch,
             "seconds": round(self.seconds, 3),
             "samples_per_second": round(self.samples_per_second, 1),
+            "stopped_by": self.stopped_by,
         }
 
 
@@ -88,7 +91,9 @@ def fit(
 ) -> TrainResult:
     """Train `model` with early stopping on validation MSE; keep the best epoch's weights.
 
-    A NaN or infinite loss raises TrialFailure; so does running out of memory.
+    Training ends at the epoch cap, after `patience` epochs without improvement, or after the
+    epoch in which it passed `max_seconds`. A NaN or infinite loss raises TrialFailure; so does
+    running out of memory.
     """
     device = train.anchors.device
     generator = torch.Generator().manual_seed(settings.seed)
@@ -96,6 +101,7 @@ def fit(
     scheduler = SCHEDULERS[settings.scheduler](optimizer, settings.epochs)
     best_loss, best_epoch, best_state = math.inf, 0, None
     history: list[float] = []
+    stopped_by = "epochs"
     train_seconds = 0.0
     started = time.perf_counter()
     try:
@@ -116,6 +122,15 @@ def fit(
             if on_epoch is not None:
                 on_epoch(epoch, loss)
             if epoch - best_epoch >= settings.patience:
+                stopped_by = "patience"
+                break
+            limit = settings.max_seconds
+            if (
+                limit is not None
+                and time.perf_counter() - started >= limit
+                and epoch < settings.epochs
+            ):
+                stopped_by = "time"
                 break
     except torch.OutOfMemoryError as error:
         raise TrialFailure(f"out of memory at batch size {settings.batch_size}: {error}") from error
@@ -129,6 +144,7 @@ def fit(
         param_count=sum(p.numel() for p in model.parameters()),
         state_dict=best_state,
         history=history,
+        stopped_by=stopped_by,
     )
 
 

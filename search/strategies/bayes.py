@@ -36,6 +36,14 @@ _FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 _INT32_MAX = int(np.iinfo(np.int32).max)
 
 
+# gp_minimize scores 10,000 random points and runs L-BFGS from the best 5. Measured with one
+# BLAS thread on 5 dimensions: that took 0.56 s per suggestion at 50 trials and 4.1 s at 200;
+# 1,000 points and 2 restarts take 0.31 s and 1.26 s (the GP fit itself is about 1.1 s at 200).
+# The acquisition is smooth over a handful of dimensions, so 1,000 points find its basin.
+ACQUISITION_POINTS = 1000
+ACQUISITION_RESTARTS = 2
+
+
 class SkoptGPSampler(BaseSampler):
     """GP-based suggestions with gp_minimize's defaults; random ones for the first trials.
 
@@ -121,7 +129,11 @@ class SkoptGPSampler(BaseSampler):
             acq_optimizer="auto",
             random_state=rng,
             acq_func_kwargs={"xi": 0.01, "kappa": 1.96},
-            acq_optimizer_kwargs={"n_points": 10000, "n_restarts_optimizer": 5, "n_jobs": 1},
+            acq_optimizer_kwargs={
+                "n_points": ACQUISITION_POINTS,
+                "n_restarts_optimizer": ACQUISITION_RESTARTS,
+                "n_jobs": 1,
+            },
         )
 
 

@@ -21,6 +21,8 @@ FAST = [
     "--strategy",
     "random",
     "--quiet",
+    "--workers",
+    "1",
 ]
 
 

@@ -28,6 +28,8 @@ def fast(csv: Path, url: str, *extra: str) -> list[str]:
         "--space",
         "small",
         "--quiet",
+        "--workers",
+        "1",
         *extra,
     ]
 

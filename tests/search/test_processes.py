@@ -31,6 +31,8 @@ SLOW = [
     "--patience",
     "25",
     "--quiet",
+    "--workers",
+    "1",
 ]
 
 
@@ -105,6 +107,8 @@ def finished_study(tmp_path_factory: pytest.TempPathFactory) -> str:
             "--epochs",
             "1",
             "--quiet",
+            "--workers",
+            "1",
         ),
         check=True,
         capture_output=True,
