@@ -6,6 +6,7 @@ per-epoch reports and pruning out.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -67,6 +68,10 @@ def model_config(config: Mapping[str, object], dataset: ForecastDataset) -> Mode
 def build_forecaster(config: Mapping[str, object], dataset: ForecastDataset) -> nn.Module:
     """The model a completed configuration describes, on the dataset's device."""
     return build_model(str(config["arch"]), model_config(config, dataset)).to(dataset.device)
+
+
+SUGGEST_ATTR = "suggest_seconds"
+"""Trial user attribute: seconds the sampler took to choose the trial's parameters."""
 
 
 def trial_seed(study_seed: int, trial_number: int) -> int:
@@ -150,7 +155,11 @@ def make_objective(
     """
 
     def objective(trial: optuna.Trial) -> float:
+        asked = time.perf_counter()
         hyper = space.suggest(trial)
+        # Optuna samples relative parameters (the GP's) at the first suggest, not in ask.
+        suggested = time.perf_counter() - asked + trial.user_attrs.get(SUGGEST_ATTR, 0.0)
+        trial.set_user_attr(SUGGEST_ATTR, round(suggested, 3))
         seed = trial_seed(study_seed, trial.number)
         trial.set_user_attr("seed", seed)
 

@@ -106,7 +106,8 @@ def parameter_importances(study: optuna.Study) -> Figure | None:
     matplotlib.use("Agg")  # Optuna's matplotlib plots go through pyplot; never open a window
     from matplotlib import pyplot
 
-    with warnings.catch_warnings():
+    # Optuna switches pyplot to its "ggplot" style; rc_context keeps that out of our figures.
+    with warnings.catch_warnings(), matplotlib.rc_context():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         try:
             axes = optuna.visualization.matplotlib.plot_param_importances(study)
@@ -140,7 +141,7 @@ def forecast_figure(forecasts: HeldOutForecasts, trial: FrozenTrial) -> Figure:
     axes.plot(
         x,
         forecasts.model[:, 0],
-        color="C3",
+        color="tab:red",
         linewidth=1.2,
         label=f"trial {trial.number} (MSE {mse['model']:.3g})",
     )

@@ -18,6 +18,7 @@ from optuna.storages._heartbeat import get_heartbeat_thread
 from optuna.trial import FrozenTrial, TrialState
 
 from search.errors import LstmSearchError, TrialFailure
+from search.objective import SUGGEST_ATTR
 from search.slots import OWNER_ATTR, SlotLock, count, fail_dead_trials, owner
 from search.storage import FAIL_REASON, requeue
 
@@ -38,10 +39,6 @@ class RunOutcome:
     finished: int
     ran: int
     timed_out: bool
-
-
-SUGGEST_ATTR = "suggest_seconds"
-"""Trial user attribute: seconds the sampler took to choose the trial's parameters."""
 
 
 def run_trials(
@@ -90,6 +87,7 @@ def _claim(study: optuna.Study, target: int, lock: SlotLock) -> tuple[optuna.Tri
             warnings.filterwarnings("ignore", "Heartbeat of storage", UserWarning)
             asked = time.perf_counter()
             trial = study.ask()
+        # The objective adds the time of its suggest calls, where Optuna runs relative sampling.
         trial.set_user_attr(SUGGEST_ATTR, round(time.perf_counter() - asked, 3))
         # Owner and first heartbeat before the lock is released: a trial without them could
         # never be found dead (Optuna ignores trials that never beat).

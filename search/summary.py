@@ -9,8 +9,8 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from search.artifacts import artifact_dir
+from search.objective import SUGGEST_ATTR
 from search.progress import best_trial
-from search.runner import SUGGEST_ATTR
 from search.storage import DEFAULT_STORAGE, FAIL_REASON, masked
 
 TOP = 5

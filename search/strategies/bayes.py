@@ -42,6 +42,10 @@ _INT32_MAX = int(np.iinfo(np.int32).max)
 # The acquisition is smooth over a handful of dimensions, so 1,000 points find its basin.
 ACQUISITION_POINTS = 1000
 ACQUISITION_RESTARTS = 2
+# Fitting the GP's kernel restarts L-BFGS twice from random length scales (cook_estimator's
+# default): 1.9 s of a 2.2 s suggestion at 200 trials, 0.85 s without restarts. With many
+# points the likelihood has one clear basin, so past this many observations one start does.
+KERNEL_RESTARTS_UNTIL = 100
 
 
 class SkoptGPSampler(BaseSampler):
@@ -87,7 +91,7 @@ class SkoptGPSampler(BaseSampler):
         xs, ys = observations(others, search_space, study.direction)
         if not xs:
             return {}
-        optimizer = self._optimizer(list(search_space.values()), trial.number)
+        optimizer = self._optimizer(list(search_space.values()), trial.number, len(xs))
         # One BLAS thread: the matrices are tiny, and with more threads than free cores (other
         # workers training) OpenBLAS spins and a suggestion took six times as long.
         with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
@@ -109,13 +113,17 @@ class SkoptGPSampler(BaseSampler):
     ) -> Any:
         return self._random.sample_independent(study, trial, param_name, param_distribution)
 
-    def _optimizer(self, distributions: list[BaseDistribution], number: int) -> Optimizer:
+    def _optimizer(
+        self, distributions: list[BaseDistribution], number: int, n_observations: int
+    ) -> Optimizer:
         """An Optimizer set up as `gp_minimize` sets it up, seeded by (seed, trial number)."""
         rng = np.random.RandomState(derived_seed(self._seed, number))
         dims = [_dimension(dist) for dist in distributions]
         estimator = cook_estimator(
             "GP", space=dims, random_state=rng.randint(0, _INT32_MAX), noise="gaussian"
         )
+        if n_observations > KERNEL_RESTARTS_UNTIL:
+            estimator.set_params(n_restarts_optimizer=0)
         # n_initial_points=0: the told points are the initial points, so tell() fits at once.
         # gp_hedge starts from equal gains each time (there is no history to carry them over),
         # so it picks EI, LCB or PI with equal odds where gp_minimize learns which one pays.

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import optuna
 import pytest
@@ -59,8 +60,11 @@ def test_importances_wait_for_two_complete_trials(tmp_path: Path) -> None:
     study.optimize(lambda t: t.suggest_float("x", 0, 1) + t.suggest_float("y", 0, 1), 1)
     assert parameter_importances(study) is None
     study.optimize(lambda t: t.suggest_float("x", 0, 1) + t.suggest_float("y", 0, 1), 5)
+    facecolor = matplotlib.rcParams["axes.facecolor"]
     figure = parameter_importances(study)
     assert figure is not None and len(figure.axes[0].patches) == 2
+    # Optuna's plot switches pyplot's style; the figures drawn after it must not inherit it.
+    assert matplotlib.rcParams["axes.facecolor"] == facecolor
 
 
 def test_report_of_a_study_without_complete_trials_is_refused(tmp_path: Path, capsys) -> None:

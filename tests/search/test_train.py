@@ -112,3 +112,15 @@ def test_searched_architecture_is_the_one_trained(dataset: ForecastDataset) -> N
     hyper = {**SMALL, "arch": "attention", "seq_len": 13}
     result = train_trial(hyper, dataset, Budget(epochs=1, patience=1), seed=0)
     assert any(key.startswith("score.") for key in result.state_dict)  # attention's scorer
+
+
+def test_a_time_limit_ends_training_after_the_epoch_that_passes_it(
+    dataset: ForecastDataset,
+) -> None:
+    limited = train_trial(SMALL, dataset, Budget(5, 5, seq_len=26, trial_seconds=1e-6), seed=0)
+    assert limited.epochs_run == 1 and limited.stopped_by == "time"
+    assert limited.attributes()["stopped_by"] == "time"
+    full = train_trial(SMALL, dataset, Budget(2, 5, seq_len=26, trial_seconds=3600), seed=0)
+    assert full.epochs_run == 2 and full.stopped_by == "epochs"
+    # The limit only cuts training short; the epochs it ran are the same.
+    assert full.history[0] == limited.history[0]
