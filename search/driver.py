@@ -61,7 +61,7 @@ class SearchOptions:
     epochs: int = 30
     patience: int = 5
     trial_seconds: float | None = None
-    pruner: str = "median"
+    pruner: str = "hyperband"
     space: str = "seed"
     arch: str = "stacked"
     seed: int = 0

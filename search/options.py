@@ -28,6 +28,9 @@ from spaces import PRESETS
 # trial seconds 30: an epoch costs 0.1 s (32x1, batch 128) to about 10 s (200x3, batch 16); a
 # limit stops the expensive corners after the epoch that passes it and keeps their best epoch,
 # so they are judged on what they reach within the same time as the cheap ones.
+# pruner hyperband: the default job with the median pruner (5 startup trials, 3 warm-up epochs)
+# took 7 min 12 s to a best validation MSE of 0.750 (test 0.147); with hyperband, the same seed
+# and so the same random phase, 5 min 46 s to 0.714 (test 0.140).
 DEFAULT_SEQ_LEN = 52
 DEFAULT_EPOCHS = 30
 DEFAULT_PATIENCE = 5
@@ -101,7 +104,12 @@ def search_parser(
         help="training time per trial: a trial past it stops after its current epoch and keeps "
         f"its best epoch; 0 for no limit (default: {DEFAULT_TRIAL_SECONDS:g})",
     )
-    parser.add_argument("--pruner", choices=PRUNERS, default="median")
+    parser.add_argument(
+        "--pruner",
+        choices=PRUNERS,
+        default="hyperband",
+        help="median, hyperband or none (default: hyperband)",
+    )
     parser.add_argument(
         "--space",
         default="seed",
