@@ -25,7 +25,9 @@ from optuna.samplers import BaseSampler
 from optuna.search_space import intersection_search_space
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
+from sklearn.gaussian_process.kernels import Kernel
 from skopt import Optimizer
+from skopt.learning.gaussian_process.kernels import WhiteKernel
 from skopt.space import Categorical, Dimension, Integer, Real
 from skopt.utils import cook_estimator
 from threadpoolctl import threadpool_limits
@@ -43,9 +45,12 @@ _INT32_MAX = int(np.iinfo(np.int32).max)
 ACQUISITION_POINTS = 1000
 ACQUISITION_RESTARTS = 2
 # Fitting the GP's kernel restarts L-BFGS twice from random length scales (cook_estimator's
-# default): 1.9 s of a 2.2 s suggestion at 200 trials, 0.85 s without restarts. With many
-# points the likelihood has one clear basin, so past this many observations one start does.
+# default): 1.9 s of a 2.2 s suggestion at 200 trials, 0.85 s from one start. With many points
+# the likelihood has one clear basin and moves little from one point to the next, so past
+# KERNEL_RESTARTS_UNTIL observations the kernel is fitted from one start, and only when the
+# observations grew by REFIT_GROWTH since the last fit; in between, that fitted kernel is kept.
 KERNEL_RESTARTS_UNTIL = 100
+REFIT_GROWTH = 1.1
 
 
 class SkoptGPSampler(BaseSampler):
@@ -67,6 +72,9 @@ class SkoptGPSampler(BaseSampler):
         self._seed = seed
         self._random = TrialSeededRandomSampler(seed)
         self._n_initial_points = n_initial_points
+        # The last fitted kernel, for the search space and number of observations it was fitted on.
+        self._kernel: Kernel | None = None
+        self._kernel_fit: tuple[dict[str, BaseDistribution], int] = ({}, 0)
 
     def infer_relative_search_space(
         self, study: optuna.Study, trial: FrozenTrial
@@ -91,7 +99,8 @@ class SkoptGPSampler(BaseSampler):
         xs, ys = observations(others, search_space, study.direction)
         if not xs:
             return {}
-        optimizer = self._optimizer(list(search_space.values()), trial.number, len(xs))
+        kernel = self._kept_kernel(search_space, len(xs))
+        optimizer = self._optimizer(list(search_space.values()), trial.number, len(xs), kernel)
         # One BLAS thread: the matrices are tiny, and with more threads than free cores (other
         # workers training) OpenBLAS spins and a suggestion took six times as long.
         with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
@@ -99,6 +108,8 @@ class SkoptGPSampler(BaseSampler):
             warnings.filterwarnings("ignore", message="The objective has been evaluated at point")
             optimizer.tell(xs, ys)  # one call: the GP is fitted once
             point = optimizer.ask()
+        if kernel is None:
+            self._keep_kernel(optimizer.models[-1], search_space, len(xs))
         return {
             name: _decode(dist, value)
             for (name, dist), value in zip(search_space.items(), point, strict=True)
@@ -113,16 +124,47 @@ class SkoptGPSampler(BaseSampler):
     ) -> Any:
         return self._random.sample_independent(study, trial, param_name, param_distribution)
 
+    def _kept_kernel(
+        self, search_space: dict[str, BaseDistribution], n_observations: int
+    ) -> Kernel | None:
+        """The kernel fitted before, if it may serve `n_observations` in this space."""
+        space, fitted_on = self._kernel_fit
+        if (
+            self._kernel is not None
+            and space == search_space
+            and KERNEL_RESTARTS_UNTIL < n_observations < fitted_on * REFIT_GROWTH
+        ):
+            return self._kernel
+        return None
+
+    def _keep_kernel(
+        self, model: Any, search_space: dict[str, BaseDistribution], n_observations: int
+    ) -> None:
+        # skopt zeroes the fitted white-noise term for prediction and keeps its level in noise_;
+        # it goes back into the kernel so that a fit with this kernel sees the same noise.
+        # skopt's own WhiteKernel: its kernels take any other summand for a constant.
+        self._kernel = model.kernel_.k1 + WhiteKernel(noise_level=model.noise_)
+        self._kernel_fit = (dict(search_space), n_observations)
+
     def _optimizer(
-        self, distributions: list[BaseDistribution], number: int, n_observations: int
+        self,
+        distributions: list[BaseDistribution],
+        number: int,
+        n_observations: int,
+        kernel: Kernel | None = None,
     ) -> Optimizer:
-        """An Optimizer set up as `gp_minimize` sets it up, seeded by (seed, trial number)."""
+        """An Optimizer set up as `gp_minimize` sets it up, seeded by (seed, trial number).
+
+        With a `kernel`, the GP keeps its hyperparameters instead of fitting them.
+        """
         rng = np.random.RandomState(derived_seed(self._seed, number))
         dims = [_dimension(dist) for dist in distributions]
         estimator = cook_estimator(
             "GP", space=dims, random_state=rng.randint(0, _INT32_MAX), noise="gaussian"
         )
-        if n_observations > KERNEL_RESTARTS_UNTIL:
+        if kernel is not None:
+            estimator.set_params(kernel=kernel, optimizer=None)
+        elif n_observations > KERNEL_RESTARTS_UNTIL:
             estimator.set_params(n_restarts_optimizer=0)
         # n_initial_points=0: the told points are the initial points, so tell() fits at once.
         # gp_hedge starts from equal gains each time (there is no history to carry them over),

@@ -1,5 +1,6 @@
 """The scikit-optimize GP sampler: real studies, real skopt, no mocks."""
 
+import itertools
 import math
 import statistics
 from pathlib import Path
@@ -240,3 +241,26 @@ def test_quality_matches_gp_minimize_and_beats_random_search() -> None:
     # Random search's median best is about 0.23 here.
     assert statistics.median(ours) <= statistics.median(reference) + 0.1
     assert statistics.median(ours) < statistics.median(random)
+
+
+def test_past_the_threshold_the_kernel_is_refitted_only_as_observations_grow(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import search.strategies.bayes as bayes
+
+    monkeypatch.setattr(bayes, "KERNEL_RESTARTS_UNTIL", 12)
+    sampler = SkoptGPSampler(seed=0)
+    study = optuna.create_study(sampler=sampler)
+    fitted_on = []
+    for _ in range(30):
+        study.optimize(seed_space_objective, n_trials=1)
+        fitted_on.append(sampler._kernel_fit[1])
+    # Every suggestion fits while there are few points (the first GP suggestion sees 10);
+    # past 12 a fit is kept until the points have grown by 10 %.
+    assert fitted_on[10:13] == [10, 11, 12]
+    refits = sorted(set(fitted_on[13:]))
+    assert all(b >= a * bayes.REFIT_GROWTH for a, b in itertools.pairwise(refits))
+    assert len(refits) < len(fitted_on[13:])
+    # Suggestions made with a kept kernel still improve on the random phase.
+    values = [t.value for t in study.trials]
+    assert min(values[10:]) < min(values[:10])
