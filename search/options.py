@@ -29,8 +29,8 @@ from spaces import PRESETS
 # limit stops the expensive corners after the epoch that passes it and keeps their best epoch,
 # so they are judged on what they reach within the same time as the cheap ones.
 # pruner hyperband: the default job with the median pruner (5 startup trials, 3 warm-up epochs)
-# took 7 min 12 s to a best validation MSE of 0.750 (test 0.147); with hyperband, the same seed
-# and so the same random phase, 5 min 46 s to 0.714 (test 0.140).
+# took 7 min 12 s to a best validation MSE of 0.750 (test 0.147); two runs with hyperband took
+# 5 min 46 s to 0.714 (test 0.140) and 5 min 21 s to 0.770 (test 0.147).
 DEFAULT_SEQ_LEN = 52
 DEFAULT_EPOCHS = 30
 DEFAULT_PATIENCE = 5
