@@ -66,9 +66,10 @@ from skopt.space import Categorical, Dimension, Integer, Real
 from torch.utils.data import DataLoader, TensorDataset
 from train_throughput import plain_loop  # the notes' training loop, shared with that benchmark
 
-from models import ModelConfig, build_model
+from models import build_model
 from search.data import load_series
 from search.dataset import ForecastDataset, WindowSplit
+from search.objective import model_config
 from search.options import DEFAULT_SEQ_LEN
 from search.train import evaluate
 from spaces import Space, load_space
@@ -128,15 +129,7 @@ def run_baseline(
 
     def objective(point: list[object]) -> float:
         hyper = {dim.name: _plain(value) for dim, value in zip(dims, point, strict=True)}
-        config = ModelConfig(
-            n_inputs=dataset.n_inputs,
-            n_targets=1,
-            horizon=dataset.horizon,
-            hidden_size=int(hyper["hidden_size"]),
-            num_layers=int(hyper["num_layers"]),
-            dropout=float(hyper["dropout"]),
-        )
-        model = build_model("stacked", config)
+        model = build_model("stacked", model_config(hyper, dataset))
         loader = DataLoader(TensorDataset(x, y), batch_size=int(hyper["batch_size"]), shuffle=True)
         plain_loop(model, loader, epochs, float(hyper["learning_rate"]))
         loss = evaluate(model, windows["val"])

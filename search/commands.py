@@ -69,10 +69,7 @@ def best(argv: Sequence[str]) -> int:
     parser = command_parser("best", best.__doc__)
     parser.add_argument("study")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
-    _add_data(parser)
-    parser.add_argument(
-        "--season", type=positive_int, help="steps per season for the seasonal-naive baseline"
-    )
+    add_data_options(parser, season=True)
     args = parser.parse_args(argv)
     url = storage_url(args.storage)
     study = load_named_study(args.study, url)
@@ -127,7 +124,7 @@ def predict(argv: Sequence[str]) -> int:
     """forecast the steps after the end of the series"""
     parser = command_parser("predict", predict.__doc__)
     parser.add_argument("study")
-    _add_data(parser)
+    add_data_options(parser)
     parser.add_argument("--out", help="CSV file for the forecast (default: print only)")
     args = parser.parse_args(argv)
     url = storage_url(args.storage)
@@ -162,8 +159,13 @@ def future_times(time: pd.DatetimeIndex, steps: int) -> pd.DatetimeIndex:
     return pd.date_range(time[-1], periods=steps + 1, freq=frequency)[1:]
 
 
-def _add_data(parser: argparse.ArgumentParser) -> None:
+def add_data_options(parser: argparse.ArgumentParser, season: bool = False) -> None:
+    """--data for commands that read a study's data again, and --season for those that score."""
     parser.add_argument("--data", help="CSV file (default: the file the study was searched on)")
+    if season:
+        parser.add_argument(
+            "--season", type=positive_int, help="steps per season for the seasonal-naive baseline"
+        )
 
 
 def load_named_study(name: str, url: str | None) -> optuna.Study:

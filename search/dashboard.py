@@ -12,7 +12,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
-from search.artifacts import artifact_dir, artifact_store
+from search.artifacts import artifact_dir
 from search.errors import ConfigError
 from search.parsing import command_parser
 from search.storage import open_storage, storage_url
@@ -28,9 +28,10 @@ def dashboard(argv: Sequence[str]) -> int:
     open_storage(url, create=False)
     script = _script()
     _check_port_free(args.host, args.port)
-    artifact_store(url)  # creates the directory the dashboard lists artifacts from
+    artifacts = artifact_dir(url)
+    artifacts.mkdir(parents=True, exist_ok=True)  # the dashboard lists artifacts from here
     command = [script, url, "--host", args.host, "--port", str(args.port)]
-    command += ["--artifact-dir", str(artifact_dir(url))]
+    command += ["--artifact-dir", str(artifacts)]
     print(f"dashboard: http://{args.host}:{args.port}/dashboard (Ctrl-C to stop)", flush=True)
     # The child starts with SIGINT ignored (that survives exec): Ctrl-C reaches only this process,
     # which stops the server with SIGTERM, so no KeyboardInterrupt traceback from it.

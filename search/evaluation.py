@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from search.dataset import ForecastDataset
+from search.train import EVAL_BATCH
 
 # Season length by the spacing of the time column, in days: hourly data repeats daily, daily
 # data weekly, weekly and monthly data yearly.
@@ -58,7 +59,7 @@ def held_out_forecasts(
     steps = np.arange(1, dataset.horizon + 1)
     changes = [
         model(split.batch(index)[0]).reshape(len(index), -1).double().cpu().numpy()
-        for index in torch.arange(len(split), device=split.anchors.device).split(4096)
+        for index in torch.arange(len(split), device=split.anchors.device).split(EVAL_BATCH)
     ]
     last = values[anchors]
     scaling = dataset.scaling

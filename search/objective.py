@@ -20,6 +20,7 @@ from search.artifacts import CHECKPOINT_ATTR, save_file
 from search.checkpoint import encode, make_checkpoint
 from search.dataset import ForecastDataset
 from search.progress import best_trial
+from search.storage import SUGGEST_ATTR
 from search.strategies.random import derived_seed
 from search.train import EpochCallback, TrainResult, TrainSettings, fit
 from spaces import Space
@@ -68,10 +69,6 @@ def model_config(config: Mapping[str, object], dataset: ForecastDataset) -> Mode
 def build_forecaster(config: Mapping[str, object], dataset: ForecastDataset) -> nn.Module:
     """The model a completed configuration describes, on the dataset's device."""
     return build_model(str(config["arch"]), model_config(config, dataset)).to(dataset.device)
-
-
-SUGGEST_ATTR = "suggest_seconds"
-"""Trial user attribute: seconds the sampler took to choose the trial's parameters."""
 
 
 def trial_seed(study_seed: int, trial_number: int) -> int:

@@ -20,10 +20,11 @@ import optuna
 from matplotlib.figure import Figure
 from optuna.trial import FrozenTrial, TrialState
 
-from search.commands import load_named_study
+from search.commands import add_data_options, load_named_study
+from search.dataset import ForecastDataset
 from search.errors import ConfigError
 from search.evaluation import HeldOutForecasts
-from search.parsing import command_parser, positive_int
+from search.parsing import command_parser
 from search.plots import best_so_far, plot_best_so_far, save_png
 from search.results import best_held_out_forecasts, study_dataset
 from search.storage import storage_url
@@ -37,10 +38,7 @@ def report(argv: Sequence[str]) -> int:
     parser = command_parser("report", report.__doc__)
     parser.add_argument("study")
     parser.add_argument("--out", help="directory for the PNG files (default: report-STUDY)")
-    parser.add_argument("--data", help="CSV file (default: the file the study was searched on)")
-    parser.add_argument(
-        "--season", type=positive_int, help="steps per season for the seasonal-naive baseline"
-    )
+    add_data_options(parser, season=True)
     args = parser.parse_args(argv)
     url = storage_url(args.storage)
     study = load_named_study(args.study, url)
@@ -49,7 +47,8 @@ def report(argv: Sequence[str]) -> int:
         raise ConfigError(f"study {args.study!r} has no complete trial yet; run the search first")
     out = Path(args.out or f"report-{study.study_name}")
     out.mkdir(parents=True, exist_ok=True)
-    persistence = _persistence_val_mse(study, args.data)
+    dataset = study_dataset(study, args.data)
+    persistence = _persistence_val_mse(study, dataset)
     written = [
         plot_best_so_far(
             {study.study_name: [best_so_far(study.get_trials(deepcopy=False))]},
@@ -63,7 +62,7 @@ def report(argv: Sequence[str]) -> int:
     importances = parameter_importances(study)
     if importances is not None:
         written.append(save_png(importances, out / "importances.png"))
-    trial, forecasts = best_held_out_forecasts(study, url, args.data, args.season)
+    trial, forecasts = best_held_out_forecasts(study, url, dataset, args.season)
     written.append(save_png(forecast_figure(forecasts, trial), out / "test_forecast.png"))
     for path in written:
         print(f"wrote {path}")
@@ -153,8 +152,7 @@ def forecast_figure(forecasts: HeldOutForecasts, trial: FrozenTrial) -> Figure:
     return figure
 
 
-def _persistence_val_mse(study: optuna.Study, data: str | None) -> float:
+def _persistence_val_mse(study: optuna.Study, dataset: ForecastDataset) -> float:
     """Persistence's validation MSE in the model's units, where its forecast change is 0."""
-    dataset = study_dataset(study, data)
     val = dataset.windows(int(study.user_attrs[CONFIG_ATTR]["seq_len"]))["val"]
     return float(val.targets[val.anchors].square().mean())

@@ -73,11 +73,10 @@ def best_model(study: optuna.Study, url: str) -> tuple[FrozenTrial, dict[str, ob
 
 
 def best_held_out_forecasts(
-    study: optuna.Study, url: str, data: str | None = None, season: int | None = None
+    study: optuna.Study, url: str, dataset: ForecastDataset, season: int | None = None
 ) -> tuple[FrozenTrial, HeldOutForecasts]:
     """The best model's and the baselines' forecasts of the study's test windows."""
     trial, checkpoint = best_model(study, url)
-    dataset = study_dataset(study, data)
     season = season or study.user_attrs.get(SOURCE_ATTR, {}).get("season")
     season = season or infer_season(dataset.series.time)
     seq_len = int(checkpoint["seq_len"])  # type: ignore[call-overload]
@@ -92,7 +91,7 @@ def best_score(
     best = best_trial(study)
     if _current(stored, best, season):
         return stored  # type: ignore[return-value]
-    trial, forecasts = best_held_out_forecasts(study, url, data, season)
+    trial, forecasts = best_held_out_forecasts(study, url, study_dataset(study, data), season)
     result = {"trial": trial.number, "val_loss": trial.value, **score(forecasts)}
     study.set_user_attr(TEST_SCORE_ATTR, result)
     return result

@@ -18,9 +18,8 @@ from optuna.storages._heartbeat import get_heartbeat_thread
 from optuna.trial import FrozenTrial, TrialState
 
 from search.errors import LstmSearchError, TrialFailure
-from search.objective import SUGGEST_ATTR
 from search.slots import OWNER_ATTR, SlotLock, count, fail_dead_trials, owner
-from search.storage import FAIL_REASON, requeue
+from search.storage import FAIL_REASON, SUGGEST_ATTR, requeue
 
 MAX_CONSECUTIVE_FAILURES = 5
 WAIT_SECONDS = 2.0

@@ -32,6 +32,8 @@ MAX_RETRIES = 3
 
 FAIL_REASON = "fail_reason"
 """User attribute that says why a trial failed."""
+SUGGEST_ATTR = "suggest_seconds"
+"""User attribute: seconds the sampler took to choose the trial's parameters."""
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)

@@ -9,9 +9,8 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from search.artifacts import artifact_dir
-from search.objective import SUGGEST_ATTR
 from search.progress import best_trial
-from search.storage import DEFAULT_STORAGE, FAIL_REASON, masked
+from search.storage import DEFAULT_STORAGE, FAIL_REASON, SUGGEST_ATTR, masked
 
 TOP = 5
 

@@ -10,7 +10,7 @@ from optuna.trial import TrialState
 
 from search.cli import main
 from search.report import forecast_figure, learning_curves, parameter_importances
-from search.results import best_held_out_forecasts
+from search.results import best_held_out_forecasts, study_dataset
 
 STUDY = "load-random"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -46,7 +46,7 @@ def test_learning_curves_draw_the_top_trials_per_epoch(searched) -> None:
 def test_forecast_figure_draws_actuals_model_and_persistence_over_time(searched) -> None:
     _, url = searched
     study = optuna.load_study(study_name=STUDY, storage=url)
-    trial, forecasts = best_held_out_forecasts(study, url)
+    trial, forecasts = best_held_out_forecasts(study, url, study_dataset(study))
     axes = forecast_figure(forecasts, trial).axes[0]
     labels = [line.get_label() for line in axes.lines]
     assert labels[0] == "actual" and labels[1].startswith("persistence")
