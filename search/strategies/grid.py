@@ -33,10 +33,15 @@ class CellGridSampler(IndependentSampler):
         return len(self._cells)
 
     def free_cells(self, study: optuna.Study) -> list[int]:
-        """Cells, in run order, that no trial holds and that have not failed too often."""
+        """Cells, in run order, that no trial holds and that have not failed too often.
+
+        Reads every trial of the study from the storage: the study Optuna hands a sampler is
+        filtered by the pruner (Hyperband shows a trial only its own bracket), and a cell held
+        in another bracket is taken all the same.
+        """
         taken: set[int] = set()
         failures: Counter[int] = Counter()
-        for trial in study.get_trials(deepcopy=False):
+        for trial in study._storage.get_all_trials(study._study_id, deepcopy=False):
             cell = trial.system_attrs.get(CELL_ATTR)
             if cell is None:
                 continue

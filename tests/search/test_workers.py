@@ -243,3 +243,25 @@ def test_ctrl_c_to_the_parent_stops_every_worker_and_requeues_their_trials(
     assert {tuple(sorted(t.params.items())) for t in waiting} == {
         tuple(sorted(t.params.items())) for t in interrupted
     }
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_grid_under_the_default_pruner_runs_each_cell_once(
+    series_csv: Path, storage_url: str, workers: int
+) -> None:
+    # Hyperband hands the sampler only the trial's bracket; cells held in other brackets must
+    # still count as taken. Three epochs give hyperband more than one bracket.
+    n = 32  # the whole small grid
+    tiny = [arg if arg != "2" else "3" for arg in TINY]  # --epochs 3 --patience 3
+    result = subprocess.run(
+        [sys.executable, "-m", "search", "--data", str(series_csv), "--storage", storage_url,
+         *tiny, "--strategy", "grid", "--trials", str(n), "--workers", str(workers)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    study = study_of(storage_url, "load-grid")
+    assert study.user_attrs["config"]["pruner"] == "hyperband"
+    assert {t.state for t in study.trials} >= {TrialState.PRUNED}  # the pruner took part
+    assert_exact(study, n, grid=True)
