@@ -17,13 +17,12 @@ from optuna.artifacts import FileSystemArtifactStore, upload_artifact
 from optuna.artifacts.exceptions import ArtifactNotFound
 from optuna.trial import FrozenTrial
 
+from search import schema
 from search.errors import ConfigError
 from search.storage import sqlite_path
 
 ARTIFACTS_ENV = "LSTM_SEARCH_ARTIFACTS"
 SERVER_ARTIFACTS = "lstm-search-artifacts"
-CHECKPOINT_ATTR = "checkpoint"
-"""Trial user attribute holding the artifact id of the trial's model checkpoint."""
 
 
 def artifact_dir(url: str) -> Path:
@@ -60,7 +59,7 @@ def save_file(
         )
 
 
-def load_file(url: str, trial: FrozenTrial, attr: str = CHECKPOINT_ATTR) -> bytes:
+def load_file(url: str, trial: FrozenTrial, attr: str = schema.CHECKPOINT) -> bytes:
     """The bytes of the artifact whose id the trial keeps in user attribute `attr`."""
     artifact_id = trial.user_attrs.get(attr)
     if artifact_id is None:

@@ -10,15 +10,14 @@ from pathlib import Path
 import optuna
 import pandas as pd
 
+from search import schema
 from search.checkpoint import encode, forecast_next
 from search.errors import ConfigError, DataError
 from search.parsing import command_parser, positive_int
-from search.progress import best_trial
-from search.results import TEST_SCORE_ATTR, best_model, best_score, study_series
-from search.slots import count
+from search.results import best_model, best_score, study_series
 from search.storage import masked, open_storage, storage_url
-from search.study import CONFIG_ATTR, TARGET_ATTR
 from search.summary import score_table, table, trials_table
+from search.trials import best_trial, counts
 
 # Rows the series' frequency is read from: recent enough to follow a change of sampling.
 FREQUENCY_ROWS = 50
@@ -33,13 +32,13 @@ def studies(argv: Sequence[str]) -> int:
     for summary in optuna.get_all_study_summaries(storage, include_best_trial=False):
         study = optuna.load_study(study_name=summary.study_name, storage=storage)
         best = best_trial(study)
-        config = study.user_attrs.get(CONFIG_ATTR, {})
-        score = study.user_attrs.get(TEST_SCORE_ATTR) or {}
+        config = study.user_attrs.get(schema.CONFIG, {})
+        score = study.user_attrs.get(schema.TEST_SCORE) or {}
         rows.append(
             [
                 summary.study_name,
                 config.get("strategy"),
-                f"{count(study)[0]}/{study.user_attrs.get(TARGET_ATTR, '?')}",
+                f"{counts(study).finished}/{study.user_attrs.get(schema.TARGET, '?')}",
                 best.value if best else None,
                 score.get("model", {}).get("mse"),
                 score.get("persistence", {}).get("mse"),
@@ -83,7 +82,7 @@ def best(argv: Sequence[str]) -> int:
         "val_loss": trial.value,
         "params": trial.params,
         "attributes": trial.user_attrs,
-        "finished_trials": count(study)[0],
+        "finished_trials": counts(study).finished,
         "test_score": score,
     }
     if args.json:

@@ -20,17 +20,17 @@ from pathlib import Path
 from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial, TrialState
 
+from search import schema
 from search.data import data_name
 from search.driver import SearchOptions, plan, run_search
 from search.errors import ConfigError
 from search.options import search_parser
 from search.parsing import positive_int
 from search.plots import BestSoFar, best_so_far, plot_best_so_far
-from search.slots import FINISHED
 from search.storage import masked
 from search.strategies import STRATEGIES
-from search.study import TARGET_ATTR
 from search.summary import table
+from search.trials import FINISHED
 
 # "Within 5 % of the overall best" is how close a strategy must get to count as having found a
 # good configuration; the table reports how many trials and seconds that took.
@@ -172,7 +172,7 @@ def _run_one(storage: RDBStorage, name: str, options: SearchOptions) -> None:
     with contextlib.redirect_stdout(io.StringIO()):
         run_search(options)
     finished = len(_trials(storage, name, FINISHED))
-    target = storage.get_study_user_attrs(storage.get_study_id_from_name(name))[TARGET_ATTR]
+    target = storage.get_study_user_attrs(storage.get_study_id_from_name(name))[schema.TARGET]
     best = best_so_far(_trials(storage, name)).best
     shown = f"best {best[-1]:.4g}" if best and math.isfinite(best[-1]) else "no complete trial"
     ran = finished - before

@@ -17,6 +17,7 @@ from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial
 
 from models import ARCHITECTURES
+from search import schema
 from search.artifacts import artifact_store
 from search.data import Series, load_series
 from search.dataset import ForecastDataset
@@ -24,14 +25,15 @@ from search.device import resolve_device, set_threads
 from search.errors import ConfigError
 from search.objective import Budget, make_objective
 from search.pool import run_workers
-from search.progress import Progress, best_trial
+from search.progress import Progress
 from search.results import best_score, record_source
 from search.runner import Objective, run_trials
-from search.slots import SlotLock, count
+from search.slots import SlotLock
 from search.storage import masked, open_storage, storage_url
-from search.study import TARGET_ATTR, check_resumable, open_study
+from search.study import check_resumable, open_study
 from search.summary import print_summary
 from search.train import OPTIMIZERS, SCHEDULERS
+from search.trials import best_trial, counts
 from spaces import Space, SpaceError, load_space
 
 # Measured on 2 cores: one thread trains the CO2 default model at 9,800 samples/s; two threads
@@ -128,7 +130,7 @@ def prepare(options: SearchOptions, announce: bool = True) -> PreparedSearch:
         )
     url = checked.url
     study = open_study(checked.storage, url, checked.name, checked.config, checked.space)
-    study.set_user_attr(TARGET_ATTR, checked.target)
+    study.set_user_attr(schema.TARGET, checked.target)
     record_source(study, options.data, options.time_col, options.season)
     budget = Budget(
         options.epochs, options.patience, options.arch, options.seq_len, options.trial_seconds
@@ -143,7 +145,7 @@ def run_search(options: SearchOptions) -> int:
     """Run or resume the study `options` describe, here or in worker processes."""
     search = prepare(options)
     study, target = search.study, search.target
-    finished, _ = count(study)
+    finished = counts(study).finished
     if finished >= target:
         print(
             f"study {study.study_name} already has {finished} finished trials (target "
@@ -173,7 +175,7 @@ def run_search(options: SearchOptions) -> int:
             run_workers(options, study, progress.update)
         else:
             run_here(search, progress.update)
-    finished, _ = count(study)
+    finished = counts(study).finished
     if finished < target:
         print(
             f"stopped at {finished} of {target} trials (timeout); run the same command "

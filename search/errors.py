@@ -19,3 +19,7 @@ class ConfigError(LstmSearchError):
 
 class TrialFailure(LstmSearchError):
     """One trial could not produce a value (NaN loss, out of memory); the search goes on."""
+
+
+class SearchAborted(LstmSearchError):
+    """The search cannot go on: too many trials in a row failed, or the grid ran dry."""

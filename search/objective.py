@@ -16,13 +16,13 @@ from optuna.artifacts import FileSystemArtifactStore
 from torch import nn
 
 from models import ModelConfig, build_model
-from search.artifacts import CHECKPOINT_ATTR, save_file
+from search import schema
+from search.artifacts import save_file
 from search.checkpoint import encode, make_checkpoint
 from search.dataset import ForecastDataset
-from search.progress import best_trial
-from search.storage import SUGGEST_ATTR
-from search.strategies.random import derived_seed
+from search.seeding import derived_seed
 from search.train import EpochCallback, TrainResult, TrainSettings, fit
+from search.trials import best_trial
 from spaces import Space
 
 
@@ -136,7 +136,19 @@ def save_if_best(
         provenance,
     )
     artifact_id = save_file(store, trial, encode(checkpoint), f"trial-{trial.number}.pt")
-    trial.set_user_attr(CHECKPOINT_ATTR, artifact_id)
+    trial.set_user_attr(schema.CHECKPOINT, artifact_id)
+
+
+def trial_attributes(result: TrainResult) -> dict[str, float | int | str]:
+    """The JSON-safe summary of a training stored on its trial."""
+    return {
+        schema.PARAM_COUNT: result.param_count,
+        schema.EPOCHS_RUN: result.epochs_run,
+        schema.BEST_EPOCH: result.best_epoch,
+        schema.SECONDS: round(result.seconds, 3),
+        schema.SAMPLES_PER_SECOND: round(result.samples_per_second, 1),
+        schema.STOPPED_BY: result.stopped_by,
+    }
 
 
 def make_objective(
@@ -155,10 +167,10 @@ def make_objective(
         asked = time.perf_counter()
         hyper = space.suggest(trial)
         # Optuna samples relative parameters (the GP's) at the first suggest, not in ask.
-        suggested = time.perf_counter() - asked + trial.user_attrs.get(SUGGEST_ATTR, 0.0)
-        trial.set_user_attr(SUGGEST_ATTR, round(suggested, 3))
+        suggested = time.perf_counter() - asked + trial.user_attrs.get(schema.SUGGEST_SECONDS, 0.0)
+        trial.set_user_attr(schema.SUGGEST_SECONDS, round(suggested, 3))
         seed = trial_seed(study_seed, trial.number)
-        trial.set_user_attr("seed", seed)
+        trial.set_user_attr(schema.SEED, seed)
 
         def report(epoch: int, loss: float) -> None:
             trial.report(loss, epoch)
@@ -166,7 +178,7 @@ def make_objective(
                 raise optuna.TrialPruned(f"validation loss {loss:.4g} at epoch {epoch}")
 
         result = train_trial(hyper, dataset, budget, seed, report)
-        for key, value in result.attributes().items():
+        for key, value in trial_attributes(result).items():
             trial.set_user_attr(key, value)
         if store is not None:
             save_if_best(trial, store, hyper, dataset, budget, result)

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FormatStrFormatter, FuncFormatter, MaxNLocator
 from optuna.trial import FrozenTrial, TrialState
 
-from search.slots import FINISHED
+from search.trials import FINISHED
 
 Y_LABEL = "best validation MSE (scaled)"
 # Above this ratio between the largest and smallest value a linear axis flattens the late,

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from search.runner import SearchAborted
-from search.slots import count
+from search.errors import SearchAborted
+from search.trials import counts
 
 if TYPE_CHECKING:  # the driver imports this module to start the pool
     from search.driver import SearchOptions
@@ -59,7 +59,7 @@ def run_workers(
     except KeyboardInterrupt:
         _stop(processes)
         raise
-    if len(reported) == len(processes) and count(study)[0] < options.trials:
+    if len(reported) == len(processes) and counts(study).finished < options.trials:
         raise SearchAborted(
             "every worker failed (see the messages above); fix the cause and "
             "run the same command again to resume"

@@ -9,8 +9,8 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 from tqdm import tqdm
 
-from search.slots import count
-from search.storage import FAIL_REASON
+from search import schema
+from search.trials import best_trial, counts
 
 
 class Progress:
@@ -21,7 +21,7 @@ class Progress:
         self._quiet = quiet
         self._bar = tqdm(
             total=target,
-            initial=count(study)[0],
+            initial=counts(study).finished,
             desc=study.study_name,
             unit="trial",
             file=sys.stderr,
@@ -45,7 +45,7 @@ class Progress:
         """Print the trial's line and move the bar to the study's finished count (all workers)."""
         if not self._quiet:
             self._bar.write(trial_line(trial), file=sys.stderr)
-        finished = count(self._study)[0]
+        finished = counts(self._study).finished
         self._bar.update(finished - self._bar.n)
         self._show_best()
 
@@ -55,24 +55,16 @@ class Progress:
             self._bar.set_postfix_str(f"best {best.value:.4g} (#{best.number})")
 
 
-def best_trial(study: optuna.Study) -> FrozenTrial | None:
-    """The best COMPLETE trial, or None while there is none."""
-    try:
-        return study.best_trial
-    except ValueError:
-        return None
-
-
 def trial_line(trial: FrozenTrial) -> str:
     """One line saying how a trial ended."""
     state = trial.state.name.lower()
     if trial.state == TrialState.FAIL:
-        outcome = f"failed: {trial.user_attrs.get(FAIL_REASON, 'unknown reason')}"
+        outcome = f"failed: {trial.user_attrs.get(schema.FAIL_REASON, 'unknown reason')}"
     elif trial.state == TrialState.PRUNED:
         last = max(trial.intermediate_values, default=None)
         outcome = f"{state} at epoch {last}" if last is not None else state
     else:
-        outcome = f"val {trial.value:.4g}, best epoch {trial.user_attrs.get('best_epoch')}"
+        outcome = f"val {trial.value:.4g}, best epoch {trial.user_attrs.get(schema.BEST_EPOCH)}"
     seconds = trial.duration.total_seconds() if trial.duration else 0.0
     params = " ".join(f"{k}={_compact(v)}" for k, v in trial.params.items())
     return f"trial {trial.number:>3} {outcome} ({seconds:.1f}s) {params}"

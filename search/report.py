@@ -20,6 +20,7 @@ import optuna
 from matplotlib.figure import Figure
 from optuna.trial import FrozenTrial, TrialState
 
+from search import schema
 from search.commands import add_data_options, load_named_study
 from search.dataset import ForecastDataset
 from search.errors import ConfigError
@@ -28,7 +29,6 @@ from search.parsing import command_parser
 from search.plots import best_so_far, plot_best_so_far, save_png
 from search.results import best_held_out_forecasts, study_dataset
 from search.storage import storage_url
-from search.study import CONFIG_ATTR
 
 TOP_CURVES = 5
 
@@ -154,5 +154,5 @@ def forecast_figure(forecasts: HeldOutForecasts, trial: FrozenTrial) -> Figure:
 
 def _persistence_val_mse(study: optuna.Study, dataset: ForecastDataset) -> float:
     """Persistence's validation MSE in the model's units, where its forecast change is 0."""
-    val = dataset.windows(int(study.user_attrs[CONFIG_ATTR]["seq_len"]))["val"]
+    val = dataset.windows(int(study.user_attrs[schema.CONFIG]["seq_len"]))["val"]
     return float(val.targets[val.anchors].square().mean())

@@ -13,17 +13,14 @@ from pathlib import Path
 import optuna
 from optuna.trial import FrozenTrial
 
+from search import schema
 from search.artifacts import load_file
 from search.checkpoint import decode, rebuild
 from search.data import Series, load_series
 from search.dataset import ForecastDataset
 from search.errors import ConfigError, DataError
 from search.evaluation import HeldOutForecasts, held_out_forecasts, infer_season, score
-from search.progress import best_trial
-from search.study import CONFIG_ATTR
-
-SOURCE_ATTR = "source"
-TEST_SCORE_ATTR = "test_score"
+from search.trials import best_trial
 
 
 def record_source(
@@ -31,17 +28,17 @@ def record_source(
 ) -> None:
     """Remember where the study's data is, so results can be scored and forecast later."""
     path = str(Path(data).resolve()) if data is not None else None
-    study.set_user_attr(SOURCE_ATTR, {"path": path, "time_col": time_col, "season": season})
+    study.set_user_attr(schema.SOURCE, {"path": path, "time_col": time_col, "season": season})
 
 
 def study_series(study: optuna.Study, data: str | None = None) -> Series:
     """The study's series, read from `data` if given, else from where the search read it."""
-    config = study.user_attrs.get(CONFIG_ATTR)
+    config = study.user_attrs.get(schema.CONFIG)
     if config is None:
         raise ConfigError(
             f"study {study.study_name!r} was not made by lstm-search; it has no configuration"
         )
-    source = study.user_attrs.get(SOURCE_ATTR, {})
+    source = study.user_attrs.get(schema.SOURCE, {})
     return load_series(
         data or source.get("path"),
         config["target"],
@@ -53,7 +50,7 @@ def study_series(study: optuna.Study, data: str | None = None) -> Series:
 def study_dataset(study: optuna.Study, data: str | None = None) -> ForecastDataset:
     """The dataset the study's trials were trained and validated on, split the same way."""
     series = study_series(study, data)
-    config = study.user_attrs[CONFIG_ATTR]
+    config = study.user_attrs[schema.CONFIG]
     if series.fingerprint != config["fingerprint"]:
         raise DataError(
             f"the data read for study {study.study_name!r} is not the data it was searched on "
@@ -77,7 +74,7 @@ def best_held_out_forecasts(
 ) -> tuple[FrozenTrial, HeldOutForecasts]:
     """The best model's and the baselines' forecasts of the study's test windows."""
     trial, checkpoint = best_model(study, url)
-    season = season or study.user_attrs.get(SOURCE_ATTR, {}).get("season")
+    season = season or study.user_attrs.get(schema.SOURCE, {}).get("season")
     season = season or infer_season(dataset.series.time)
     seq_len = int(checkpoint["seq_len"])  # type: ignore[call-overload]
     return trial, held_out_forecasts(rebuild(checkpoint), dataset, seq_len, season)
@@ -87,13 +84,13 @@ def best_score(
     study: optuna.Study, url: str, data: str | None = None, season: int | None = None
 ) -> dict[str, object]:
     """The best trial's stored test score; computed and stored first if missing or stale."""
-    stored = study.user_attrs.get(TEST_SCORE_ATTR)
+    stored = study.user_attrs.get(schema.TEST_SCORE)
     best = best_trial(study)
     if _current(stored, best, season):
         return stored  # type: ignore[return-value]
     trial, forecasts = best_held_out_forecasts(study, url, study_dataset(study, data), season)
     result = {"trial": trial.number, "val_loss": trial.value, **score(forecasts)}
-    study.set_user_attr(TEST_SCORE_ATTR, result)
+    study.set_user_attr(schema.TEST_SCORE, result)
     return result
 
 

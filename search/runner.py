@@ -14,21 +14,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import optuna
-from optuna.storages._heartbeat import get_heartbeat_thread
 from optuna.trial import FrozenTrial, TrialState
 
-from search.errors import LstmSearchError, TrialFailure
-from search.slots import OWNER_ATTR, SlotLock, count, fail_dead_trials, owner
-from search.storage import FAIL_REASON, SUGGEST_ATTR, requeue
+from search import schema
+from search.errors import SearchAborted, TrialFailure
+from search.optuna_internals import heartbeat, record_heartbeat, set_system_attr, stored_trial
+from search.slots import SlotLock, fail_dead_trials, owner
+from search.storage import requeue
+from search.trials import counts
 
 MAX_CONSECUTIVE_FAILURES = 5
 WAIT_SECONDS = 2.0
 
 Objective = Callable[[optuna.Trial], float]
-
-
-class SearchAborted(LstmSearchError):
-    """The search cannot go on: too many trials in a row failed, or the grid ran dry."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +51,7 @@ def run_trials(
     ran = failures_in_a_row = 0
     while True:
         if timeout is not None and time.monotonic() - started >= timeout:
-            return RunOutcome(count(study)[0], ran, timed_out=True)
+            return RunOutcome(counts(study).finished, ran, timed_out=True)
         trial, finished = _claim(study, target, lock)
         if trial is None:
             if finished >= target:
@@ -68,7 +66,7 @@ def run_trials(
         if failures_in_a_row >= MAX_CONSECUTIVE_FAILURES:
             raise SearchAborted(
                 f"{failures_in_a_row} trials in a row failed (last: "
-                f"{frozen.user_attrs.get(FAIL_REASON)}); narrow the space (e.g. lower the "
+                f"{frozen.user_attrs.get(schema.FAIL_REASON)}); narrow the space (e.g. lower the "
                 "learning-rate range) or check the data"
             )
 
@@ -77,7 +75,7 @@ def _claim(study: optuna.Study, target: int, lock: SlotLock) -> tuple[optuna.Tri
     """Under the study's lock: requeue dead trials, then create a trial if a slot is free."""
     with _interrupts_deferred(), lock.held():
         fail_dead_trials(study)
-        finished, running = count(study)
+        finished, running = counts(study)
         if finished + running >= target:
             return None, finished
         _check_grid_not_exhausted(study)
@@ -87,11 +85,11 @@ def _claim(study: optuna.Study, target: int, lock: SlotLock) -> tuple[optuna.Tri
             asked = time.perf_counter()
             trial = study.ask()
         # The objective adds the time of its suggest calls, where Optuna runs relative sampling.
-        trial.set_user_attr(SUGGEST_ATTR, round(time.perf_counter() - asked, 3))
+        trial.set_user_attr(schema.SUGGEST_SECONDS, round(time.perf_counter() - asked, 3))
         # Owner and first heartbeat before the lock is released: a trial without them could
         # never be found dead (Optuna ignores trials that never beat).
-        study._storage.set_trial_system_attr(trial._trial_id, OWNER_ATTR, owner())
-        study._storage.record_heartbeat(trial._trial_id)
+        set_system_attr(study, trial, schema.OWNER, owner())
+        record_heartbeat(study, trial)
         return trial, finished
 
 
@@ -115,24 +113,24 @@ def _run(
     Failing and requeueing happen under the slot lock: between the two, a claim would see the
     trial's grid cell free and run it twice.
     """
-    with get_heartbeat_thread(trial._trial_id, study._storage):
+    with heartbeat(study, trial):
         try:
             value = objective(trial)
         except optuna.TrialPruned:
             study.tell(trial, state=TrialState.PRUNED)
         except TrialFailure as failure:
-            trial.set_user_attr(FAIL_REASON, str(failure))
+            trial.set_user_attr(schema.FAIL_REASON, str(failure))
             study.tell(trial, state=TrialState.FAIL)
         except BaseException as error:  # Ctrl-C, SIGTERM or a bug: nothing is lost, re-raise
             reason = "interrupted" if isinstance(error, KeyboardInterrupt) else repr(error)
             with _interrupts_deferred(), lock.held():
-                trial.set_user_attr(FAIL_REASON, reason)
+                trial.set_user_attr(schema.FAIL_REASON, reason)
                 study.tell(trial, state=TrialState.FAIL)
-                requeue(study, study._storage.get_trial(trial._trial_id))
+                requeue(study, stored_trial(study, trial))
             raise
         else:
             study.tell(trial, value)
-    return study._storage.get_trial(trial._trial_id)
+    return stored_trial(study, trial)
 
 
 @contextlib.contextmanager

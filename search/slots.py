@@ -21,17 +21,15 @@ import fcntl
 import hashlib
 import os
 import socket
-import warnings
 from collections.abc import Iterator
 
 import optuna
 import sqlalchemy
 from optuna.trial import FrozenTrial, TrialState
 
-from search.storage import FAIL_REASON, requeue, sqlite_path
-
-OWNER_ATTR = "lstm_search:owner"
-FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+from search import schema
+from search.optuna_internals import fail_stale_trials, fail_with_reason, stored_trial
+from search.storage import requeue, sqlite_path
 
 
 class SlotLock:
@@ -96,29 +94,19 @@ def fail_dead_trials(study: optuna.Study) -> list[int]:
     Trials of this host are checked by pid at once; others by Optuna's heartbeat grace period.
     Call it only while holding the study's SlotLock.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        optuna.storages.fail_stale_trials(study)  # other hosts; requeued by the storage callback
+    fail_stale_trials(study)  # other hosts; requeued by the storage callback
     failed = []
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         if _is_orphan(trial):
             # Under the lock no other worker can finish it between these two writes.
-            study._storage.set_trial_user_attr(trial._trial_id, FAIL_REASON, "process died")
-            study._storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL)
-            requeue(study, study._storage.get_trial(trial._trial_id))
+            fail_with_reason(study, trial, schema.FAIL_REASON, "process died")
+            requeue(study, stored_trial(study, trial))
             failed.append(trial.number)
     return failed
 
 
-def count(study: optuna.Study) -> tuple[int, int]:
-    """(finished, running) trials of the study: finished means COMPLETE or PRUNED."""
-    trials = study.get_trials(deepcopy=False, states=(*FINISHED, TrialState.RUNNING))
-    finished = sum(t.state in FINISHED for t in trials)
-    return finished, len(trials) - finished
-
-
 def _is_orphan(trial: FrozenTrial) -> bool:
-    recorded = trial.system_attrs.get(OWNER_ATTR)
+    recorded = trial.system_attrs.get(schema.OWNER)
     if recorded is None:
         # Claims record the owner before releasing the lock, and this runs under the lock: a
         # trial without one was created by a process that died while claiming it.

@@ -17,6 +17,7 @@ import sqlalchemy
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.trial import FrozenTrial
 
+from search import schema
 from search.errors import ConfigError
 
 DEFAULT_STORAGE = "sqlite:///studies.db"
@@ -30,11 +31,6 @@ GRACE_SECONDS = 30
 SQLITE_BUSY_SECONDS = 60
 MAX_RETRIES = 3
 
-FAIL_REASON = "fail_reason"
-"""User attribute that says why a trial failed."""
-SUGGEST_ATTR = "suggest_seconds"
-"""User attribute: seconds the sampler took to choose the trial's parameters."""
-
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
     _retry = RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRIES)
@@ -46,7 +42,7 @@ def requeue(study: optuna.Study, trial: FrozenTrial) -> None:
     The retry carries the trial's attributes, except the failure reason, which is not its own.
     """
     retried = copy.deepcopy(trial)
-    retried.user_attrs = {k: v for k, v in trial.user_attrs.items() if k != FAIL_REASON}
+    retried.user_attrs = {k: v for k, v in trial.user_attrs.items() if k != schema.FAIL_REASON}
     _retry(study, retried)
 
 

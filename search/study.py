@@ -15,14 +15,11 @@ from typing import Any
 import optuna
 from optuna.pruners import BasePruner
 
+from search import schema
 from search.errors import ConfigError
 from search.storage import masked
 from search.strategies import make_sampler
 from spaces import Space
-
-CONFIG_ATTR = "config"
-TARGET_ATTR = "trials_target"
-VERSIONS_ATTR = "versions"
 
 # Median: a trial stops when its epoch's validation loss is worse than the median of earlier
 # trials at the same epoch; the first 5 trials and the first 3 epochs are never judged, since
@@ -67,9 +64,9 @@ def open_study(
         direction="minimize",
         load_if_exists=True,
     )
-    if CONFIG_ATTR not in study.user_attrs:
-        study.set_user_attr(CONFIG_ATTR, json_safe(config))
-        study.set_user_attr(VERSIONS_ATTR, versions())
+    if schema.CONFIG not in study.user_attrs:
+        study.set_user_attr(schema.CONFIG, json_safe(config))
+        study.set_user_attr(schema.VERSIONS, versions())
     return study
 
 
@@ -81,7 +78,7 @@ def check_resumable(
         study_id = storage.get_study_id_from_name(name)
     except KeyError:
         return
-    stored = storage.get_study_user_attrs(study_id).get(CONFIG_ATTR)
+    stored = storage.get_study_user_attrs(study_id).get(schema.CONFIG)
     differences = diff(stored, json_safe(config)) if stored is not None else []
     if differences:
         raise ConfigError(

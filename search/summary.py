@@ -8,9 +8,10 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
+from search import schema
 from search.artifacts import artifact_dir
-from search.progress import best_trial
-from search.storage import DEFAULT_STORAGE, FAIL_REASON, SUGGEST_ATTR, masked
+from search.storage import DEFAULT_STORAGE, masked
+from search.trials import best_trial
 
 TOP = 5
 
@@ -33,11 +34,11 @@ def trials_table(trials: Sequence[FrozenTrial]) -> str:
             t.number,
             t.state.name.lower(),
             t.value,
-            t.user_attrs.get("epochs_run", len(t.intermediate_values) or None),
+            t.user_attrs.get(schema.EPOCHS_RUN, len(t.intermediate_values) or None),
             t.duration.total_seconds() if t.duration else None,
-            t.user_attrs.get(SUGGEST_ATTR),
+            t.user_attrs.get(schema.SUGGEST_SECONDS),
             *(t.params.get(name) for name in names),
-            t.user_attrs.get(FAIL_REASON, ""),
+            t.user_attrs.get(schema.FAIL_REASON, ""),
         ]
         for t in trials
     ]

@@ -70,17 +70,6 @@ class TrainResult:
     history: list[float] = field(default_factory=list)
     stopped_by: str = "epochs"  # "epochs", "patience" or "time"
 
-    def attributes(self) -> dict[str, float | int | str]:
-        """JSON-safe summary stored on the trial."""
-        return {
-            "param_count": self.param_count,
-            "epochs_run": self.epochs_run,
-            "best_epoch": self.best_epoch,
-            "seconds": round(self.seconds, 3),
-            "samples_per_second": round(self.samples_per_second, 1),
-            "stopped_by": self.stopped_by,
-        }
-
 
 def fit(
     model: nn.Module,

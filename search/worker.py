@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
-from search.cli import guarded
 from search.driver import SearchOptions, prepare, run_here
+from search.process import guarded
 
 
 def main() -> int:

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from optuna.samplers import BaseSampler
 
 from search.strategies.grid import CellGridSampler
-from search.strategies.random import TrialSeededRandomSampler, TrialSeededTPESampler
+from search.strategies.random import TrialSeededRandomSampler
+from search.strategies.tpe import TrialSeededTPESampler
 from spaces import Space
 
 # Each maker takes the space and the study seed. Samplers keep no private history, so a resumed

@@ -32,9 +32,10 @@ from skopt.space import Categorical, Dimension, Integer, Real
 from skopt.utils import cook_estimator
 from threadpoolctl import threadpool_limits
 
-from search.strategies.random import TrialSeededRandomSampler, derived_seed
+from search.seeding import derived_seed
+from search.strategies.random import TrialSeededRandomSampler
+from search.trials import FINISHED
 
-_FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 _INT32_MAX = int(np.iinfo(np.int32).max)
 
 
@@ -79,7 +80,7 @@ class SkoptGPSampler(BaseSampler):
     def infer_relative_search_space(
         self, study: optuna.Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
-        trials = study._get_trials(deepcopy=False, states=_FINISHED, use_cache=True)
+        trials = study._get_trials(deepcopy=False, states=FINISHED, use_cache=True)
         space = intersection_search_space(trials, include_pruned=True)
         return {name: dist for name, dist in space.items() if not dist.single()}
 
@@ -90,10 +91,10 @@ class SkoptGPSampler(BaseSampler):
         if not search_space:
             return {}
         trials = study._get_trials(
-            deepcopy=False, states=(*_FINISHED, TrialState.RUNNING), use_cache=True
+            deepcopy=False, states=(*FINISHED, TrialState.RUNNING), use_cache=True
         )
         # Counted from the storage, so a resumed study never replays its random phase.
-        if sum(t.state in _FINISHED for t in trials) < self._n_initial_points:
+        if sum(t.state in FINISHED for t in trials) < self._n_initial_points:
             return {}
         others = [t for t in trials if t.number != trial.number]
         xs, ys = observations(others, search_space, study.direction)

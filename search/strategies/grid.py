@@ -16,9 +16,10 @@ import optuna
 from optuna.distributions import BaseDistribution
 from optuna.trial import FrozenTrial, TrialState
 
+from search import schema
+from search.optuna_internals import all_trials, set_system_attr
 from search.strategies.random import IndependentSampler
 
-CELL_ATTR = "lstm_search:grid_cell"
 MAX_FAILURES = 3
 
 
@@ -41,8 +42,8 @@ class CellGridSampler(IndependentSampler):
         """
         taken: set[int] = set()
         failures: Counter[int] = Counter()
-        for trial in study._storage.get_all_trials(study._study_id, deepcopy=False):
-            cell = trial.system_attrs.get(CELL_ATTR)
+        for trial in all_trials(study):
+            cell = trial.system_attrs.get(schema.GRID_CELL)
             if cell is None:
                 continue
             if trial.state == TrialState.FAIL:
@@ -53,11 +54,11 @@ class CellGridSampler(IndependentSampler):
 
     def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
         """Give a new trial the first free cell; a requeued trial keeps the cell it had."""
-        if CELL_ATTR in trial.system_attrs:
+        if schema.GRID_CELL in trial.system_attrs:
             return
         free = self.free_cells(study)
         if free:
-            study._storage.set_trial_system_attr(trial._trial_id, CELL_ATTR, free[0])
+            set_system_attr(study, trial, schema.GRID_CELL, free[0])
 
     def sample_independent(
         self,
@@ -66,7 +67,7 @@ class CellGridSampler(IndependentSampler):
         param_name: str,
         param_distribution: BaseDistribution,
     ) -> Any:
-        cell = self._cells[trial.system_attrs[CELL_ATTR]]
+        cell = self._cells[trial.system_attrs[schema.GRID_CELL]]
         if param_name not in cell:
             raise ValueError(
                 f"parameter {param_name!r} is not in the grid; the space and the objective disagree"

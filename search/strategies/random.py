@@ -5,16 +5,12 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
-import numpy as np
 import optuna
 from optuna.distributions import BaseDistribution
 from optuna.samplers import BaseSampler, RandomSampler
 from optuna.trial import FrozenTrial
 
-
-def derived_seed(*entropy: int) -> int:
-    """A seed that depends on every part of `entropy` and repeats for the same parts."""
-    return int(np.random.SeedSequence(entropy).generate_state(1)[0])
+from search.seeding import derived_seed
 
 
 class IndependentSampler(BaseSampler):
@@ -53,12 +49,3 @@ class TrialSeededRandomSampler(IndependentSampler):
             study, trial, param_name, param_distribution
         )
 
-
-class TrialSeededTPESampler(optuna.samplers.TPESampler):
-    """Optuna's TPE whose random startup trials come from TrialSeededRandomSampler."""
-
-    def __init__(self, seed: int = 0) -> None:
-        # group=True: the `full` space's conditional learning rates form their own groups
-        # instead of falling back to independent sampling; constant liar keeps workers apart.
-        super().__init__(seed=seed, multivariate=True, group=True, constant_liar=True)
-        self._random_sampler = TrialSeededRandomSampler(seed)

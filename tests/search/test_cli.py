@@ -6,8 +6,8 @@ from pathlib import Path
 import optuna
 import pytest
 
+from search import schema
 from search.cli import main
-from search.study import CONFIG_ATTR
 
 FAST = [
     "--space",
@@ -61,7 +61,7 @@ def test_finished_study_says_so_and_runs_nothing(
 def test_study_records_its_configuration(series_csv: Path, storage_url: str) -> None:
     search(series_csv, storage_url, "--trials", "1")
     study = optuna.load_study(study_name="load-random", storage=storage_url)
-    config = study.user_attrs[CONFIG_ATTR]
+    config = study.user_attrs[schema.CONFIG]
     assert config["target"] == "load" and config["seq_len"] == 14 and config["epochs"] == 2
     assert config["space"]["name"] == "small" and config["strategy"] == "random"
     assert {"torch", "optuna", "scikit-optimize"} <= set(study.user_attrs["versions"])

@@ -5,10 +5,10 @@ from pathlib import Path
 import optuna
 import pytest
 
+from search import schema
 from search.compare import compare
 from search.errors import ConfigError
 from search.strategies import STRATEGIES
-from search.study import CONFIG_ATTR
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -67,7 +67,7 @@ def test_every_strategy_races_in_its_own_study_with_the_same_configuration(
     names = {s: f"compare-load-{s}-r0" for s in STRATEGIES}
     assert finished(storage_url) == {name: 2 for name in names.values()}
     configs = {
-        s: optuna.load_study(study_name=n, storage=storage_url).user_attrs[CONFIG_ATTR]
+        s: optuna.load_study(study_name=n, storage=storage_url).user_attrs[schema.CONFIG]
         for s, n in names.items()
     }
     for strategy, config in configs.items():
@@ -94,7 +94,7 @@ def test_repeats_have_their_own_seeds_and_the_same_command_resumes(
     studies = {f"race-{s}-r{r}" for s in ("random", "grid") for r in (0, 1)}
     assert finished(storage_url) == dict.fromkeys(studies, 2)
     for name in studies:
-        config = optuna.load_study(study_name=name, storage=storage_url).user_attrs[CONFIG_ATTR]
+        config = optuna.load_study(study_name=name, storage=storage_url).user_attrs[schema.CONFIG]
         assert config["seed"] == int(name[-1])
     assert set(table_rows(first)) == {"random", "grid"}
     assert png.read_bytes().startswith(PNG_MAGIC)
@@ -138,7 +138,7 @@ def test_a_study_stored_with_another_configuration_refuses_before_any_study_runs
     series_csv: Path, storage_url: str
 ) -> None:
     optuna.create_study(study_name="compare-load-tpe-r0", storage=storage_url).set_user_attr(
-        CONFIG_ATTR, {"strategy": "tpe", "epochs": 9}
+        schema.CONFIG, {"strategy": "tpe", "epochs": 9}
     )
     with pytest.raises(ConfigError, match=r"compare-load-tpe-r0.*another configuration"):
         compare(fast(series_csv, storage_url, "--strategies", "random,tpe", "--trials", "2"))

@@ -9,13 +9,13 @@ import pandas as pd
 import pytest
 import torch
 
-from search.artifacts import CHECKPOINT_ATTR, artifact_dir
+from search import schema
+from search.artifacts import artifact_dir
 from search.checkpoint import decode, forecast_next, rebuild
 from search.cli import main
 from search.data import load_series
 from search.dataset import ForecastDataset
 from search.evaluation import held_out_forecasts, score
-from search.results import TEST_SCORE_ATTR
 
 STUDY = "load-random"
 
@@ -27,7 +27,7 @@ def load(url: str) -> optuna.Study:
 def test_the_best_trial_keeps_its_model_and_only_best_so_far_trials_do(searched) -> None:
     _, url = searched
     study = load(url)
-    kept = [t for t in study.trials if CHECKPOINT_ATTR in t.user_attrs]
+    kept = [t for t in study.trials if schema.CHECKPOINT in t.user_attrs]
     assert study.best_trial in kept
     running_best = np.minimum.accumulate([t.value for t in study.trials])
     for trial in kept:
@@ -37,7 +37,7 @@ def test_the_best_trial_keeps_its_model_and_only_best_so_far_trials_do(searched)
 
 def test_search_stores_and_prints_the_test_score_beside_the_baselines(searched, capsys) -> None:
     _, url = searched
-    stored = load(url).user_attrs[TEST_SCORE_ATTR]
+    stored = load(url).user_attrs[schema.TEST_SCORE]
     assert stored["trial"] == load(url).best_trial.number
     assert stored["season"] == 7  # daily data
     assert {"model", "persistence", "seasonal_naive"} <= set(stored)
@@ -63,7 +63,7 @@ def test_exported_file_loads_with_weights_only_and_reproduces_the_test_score(
     dataset = ForecastDataset(load_series(csv), checkpoint["horizon"])
     model = rebuild(checkpoint)
     result = score(held_out_forecasts(model, dataset, checkpoint["seq_len"], season=7))
-    stored = load(url).user_attrs[TEST_SCORE_ATTR]
+    stored = load(url).user_attrs[schema.TEST_SCORE]
     for method in ("model", "persistence", "seasonal_naive"):
         assert result[method]["mse"] == pytest.approx(stored[method]["mse"], rel=1e-6)
 
@@ -96,7 +96,7 @@ def test_predict_forecasts_the_steps_after_the_series_with_timestamps(
 
 def test_the_model_forecasts_each_test_window_as_predict_would(searched) -> None:
     csv, url = searched
-    checkpoint = decode(artifact_dir(url) / load(url).best_trial.user_attrs[CHECKPOINT_ATTR])
+    checkpoint = decode(artifact_dir(url) / load(url).best_trial.user_attrs[schema.CHECKPOINT])
     series = load_series(csv)
     dataset = ForecastDataset(series, 3)
     forecasts = held_out_forecasts(rebuild(checkpoint), dataset, checkpoint["seq_len"], None)
@@ -142,7 +142,7 @@ def test_a_changed_data_file_is_refused_for_scoring(searched, tmp_path: Path, ca
     changed = tmp_path / "changed.csv"
     changed.write_text(csv.read_text().replace("2024-03-01,", "2024-03-01,1"))
     study = load(url)
-    before = study.user_attrs[TEST_SCORE_ATTR]
+    before = study.user_attrs[schema.TEST_SCORE]
     assert main(["best", STUDY, "--storage", url, "--data", str(changed), "--season", "3"]) == 2
     assert "pass --data with the original file" in capsys.readouterr().err
-    assert load(url).user_attrs[TEST_SCORE_ATTR] == before
+    assert load(url).user_attrs[schema.TEST_SCORE] == before

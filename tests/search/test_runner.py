@@ -7,12 +7,14 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from search.errors import TrialFailure
-from search.runner import MAX_CONSECUTIVE_FAILURES, SearchAborted, run_trials
-from search.slots import OWNER_ATTR, SlotLock, count, fail_dead_trials, owner
-from search.storage import FAIL_REASON, open_storage
+from search import schema
+from search.errors import SearchAborted, TrialFailure
+from search.runner import MAX_CONSECUTIVE_FAILURES, run_trials
+from search.slots import SlotLock, fail_dead_trials, owner
+from search.storage import open_storage
 from search.strategies import make_sampler
 from search.strategies.grid import MAX_FAILURES
+from search.trials import counts
 from spaces import load_space
 
 SPACE = load_space("small")
@@ -42,10 +44,10 @@ def test_failed_trials_do_not_count_towards_n(storage_url: str) -> None:
 
     study = new_study(storage_url)
     outcome = run_trials(study, sometimes_fails, 6, SlotLock(storage_url, "s"))
-    assert outcome.finished == 6 and count(study) == (6, 0)
+    assert outcome.finished == 6 and counts(study) == (6, 0)
     failed = study.get_trials(states=(TrialState.FAIL,))
     assert len(failed) == 2
-    assert failed[0].user_attrs[FAIL_REASON] == "loss became nan at epoch 1"
+    assert failed[0].user_attrs[schema.FAIL_REASON] == "loss became nan at epoch 1"
 
 
 def test_too_many_failures_in_a_row_abort_with_the_reason(storage_url: str) -> None:
@@ -70,14 +72,14 @@ def test_interrupted_trial_is_failed_requeued_and_rerun_first(storage_url: str) 
         run_trials(study, interrupted_at_third, 5, SlotLock(storage_url, "s"))
     interrupted = study.trials[2]
     assert interrupted.state == TrialState.FAIL
-    assert interrupted.user_attrs[FAIL_REASON] == "interrupted"
+    assert interrupted.user_attrs[schema.FAIL_REASON] == "interrupted"
     waiting = study.get_trials(states=(TrialState.WAITING,))
     assert [t.params for t in waiting] == [interrupted.params]
-    assert FAIL_REASON not in waiting[0].user_attrs
+    assert schema.FAIL_REASON not in waiting[0].user_attrs
 
     study = new_study(storage_url)
     run_trials(study, value, 5, SlotLock(storage_url, "s"))
-    assert count(study) == (5, 0)
+    assert counts(study) == (5, 0)
     assert study.trials[3].params == interrupted.params  # the requeued trial ran next
     assert not study.get_trials(states=(TrialState.WAITING,))
 
@@ -93,16 +95,16 @@ def test_trial_of_a_dead_process_is_failed_and_requeued_at_once(storage_url: str
     trial = study.ask()
     SPACE.suggest(trial)
     study._storage.set_trial_system_attr(
-        trial._trial_id, OWNER_ATTR, {**owner(), "pid": int(dead.stdout), "started": "1"}
+        trial._trial_id, schema.OWNER, {**owner(), "pid": int(dead.stdout), "started": "1"}
     )
     study._storage.record_heartbeat(trial._trial_id)
     live = study.ask()
     SPACE.suggest(live)
-    study._storage.set_trial_system_attr(live._trial_id, OWNER_ATTR, owner())
+    study._storage.set_trial_system_attr(live._trial_id, schema.OWNER, owner())
 
     with SlotLock(storage_url, "s").held():
         assert fail_dead_trials(study) == [trial.number]
-    assert study.trials[trial.number].user_attrs[FAIL_REASON] == "process died"
+    assert study.trials[trial.number].user_attrs[schema.FAIL_REASON] == "process died"
     assert study.trials[live.number].state == TrialState.RUNNING
     (requeued,) = study.get_trials(states=(TrialState.WAITING,))
     assert requeued.params == study.trials[trial.number].params
@@ -131,7 +133,7 @@ def test_grid_retries_a_failed_cell_up_to_its_limit(storage_url: str) -> None:
     study = new_study(storage_url, "grid")
     run_trials(study, first_cell_always_fails, 8, SlotLock(storage_url, "s"))
     assert attempts[cursed] == MAX_FAILURES
-    assert count(study) == (8, 0)
+    assert counts(study) == (8, 0)
     done = [
         tuple(sorted(t.params.items())) for t in study.get_trials(states=(TrialState.COMPLETE,))
     ]
@@ -178,7 +180,7 @@ def test_trial_of_another_pid_namespace_is_left_to_the_heartbeat(storage_url: st
     trial = study.ask()
     SPACE.suggest(trial)
     elsewhere = {**owner(), "host": f"{owner()['host']}-other-container", "pid": 999_999_999}
-    study._storage.set_trial_system_attr(trial._trial_id, OWNER_ATTR, elsewhere)
+    study._storage.set_trial_system_attr(trial._trial_id, schema.OWNER, elsewhere)
     study._storage.record_heartbeat(trial._trial_id)
     with SlotLock(storage_url, "s").held():
         assert fail_dead_trials(study) == []

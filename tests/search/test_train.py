@@ -89,9 +89,9 @@ def test_every_optimizer_and_scheduler_trains(
     hyper = {**SMALL, "optimizer": optimizer, "scheduler": scheduler, "learning_rate": lr}
     result = train_trial(hyper, dataset, Budget(epochs=3, patience=3, seq_len=26), seed=0)
     assert math.isfinite(result.best_loss)
-    assert result.attributes()["epochs_run"] == 3
-    assert result.attributes()["param_count"] > 0
-    assert result.attributes()["samples_per_second"] > 0
+    assert result.epochs_run == 3
+    assert result.param_count > 0
+    assert result.samples_per_second > 0
 
 
 def test_unsearched_hyperparameters_take_the_study_defaults() -> None:
@@ -119,7 +119,7 @@ def test_a_time_limit_ends_training_after_the_epoch_that_passes_it(
 ) -> None:
     limited = train_trial(SMALL, dataset, Budget(5, 5, seq_len=26, trial_seconds=1e-6), seed=0)
     assert limited.epochs_run == 1 and limited.stopped_by == "time"
-    assert limited.attributes()["stopped_by"] == "time"
+    assert limited.stopped_by == "time"
     full = train_trial(SMALL, dataset, Budget(2, 5, seq_len=26, trial_seconds=3600), seed=0)
     assert full.epochs_run == 2 and full.stopped_by == "epochs"
     # The limit only cuts training short; the epochs it ran are the same.

@@ -1,0 +1,62 @@
+"""A command as a process: the project's errors become one line on stderr and an exit code.
+
+0 done, 2 bad usage/configuration/data (storage untouched), 130 interrupted, 1 unexpected. The
+CLI and every worker process run through `guarded`, so both keep the same promise.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import traceback
+from collections.abc import Callable
+
+import optuna
+
+from search.errors import LstmSearchError, SearchAborted
+
+INTERRUPTED = (
+    "lstm-search: interrupted; the running trial was requeued. Run the same command "
+    "again to resume."
+)
+
+
+def guarded(
+    command: Callable[[], int], debug: bool = False, interrupted_message: str | None = INTERRUPTED
+) -> int:
+    """Run `command`, turning errors into one line on stderr and the documented exit code."""
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(message)s")
+    optuna.logging.set_verbosity(optuna.logging.DEBUG if debug else optuna.logging.WARNING)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return command()
+    except BrokenPipeError:
+        # Output piped into `head` and the like: the reader has all it wanted.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        if interrupted_message:
+            print(interrupted_message, file=sys.stderr)
+        return 130
+    except SearchAborted as error:
+        _report(error, debug)
+        return 1
+    except LstmSearchError as error:
+        _report(error, debug)
+        return 2
+    except Exception as error:
+        _report(error, debug=True)
+        return 1
+
+
+def _report(error: BaseException, debug: bool) -> None:
+    if debug:
+        traceback.print_exception(error)
+    print(f"lstm-search: error: {error}", file=sys.stderr)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM (a scheduler stopping the job) ends the search like Ctrl-C."""
+    raise KeyboardInterrupt

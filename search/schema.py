@@ -1,0 +1,43 @@
+"""Every attribute lstm-search stores on studies and trials, by key: the storage's schema.
+
+The storage is the one source of truth, so what it holds is readable here in one place. User
+attributes show in optuna-dashboard and `trials_dataframe`; system attributes are bookkeeping.
+"""
+
+from __future__ import annotations
+
+# Study user attributes.
+CONFIG = "config"
+"""What the study's trials depend on (data fingerprint, split, space, strategy, budget, seed)."""
+TARGET = "trials_target"
+"""The number of finished trials the study should end with."""
+VERSIONS = "versions"
+"""Versions of the libraries the results depend on."""
+SOURCE = "source"
+"""Where the data was read from: {path, time_col, season}."""
+TEST_SCORE = "test_score"
+"""The best trial's score on the held-out test split beside the baselines."""
+
+# Trial user attributes.
+FAIL_REASON = "fail_reason"
+"""Why the trial failed."""
+SUGGEST_SECONDS = "suggest_seconds"
+"""Seconds the sampler took to choose the trial's parameters."""
+SEED = "seed"
+"""The trial's own seed, derived from the study seed and the trial number."""
+CHECKPOINT = "checkpoint"
+"""Artifact id of the trial's model file (kept while the trial was the best so far)."""
+PARAM_COUNT = "param_count"
+EPOCHS_RUN = "epochs_run"
+BEST_EPOCH = "best_epoch"
+SECONDS = "seconds"
+"""Training seconds (model built to best weights kept)."""
+SAMPLES_PER_SECOND = "samples_per_second"
+STOPPED_BY = "stopped_by"
+"""What ended the training: epochs, patience or time."""
+
+# Trial system attributes.
+OWNER = "lstm_search:owner"
+"""The process running the trial: {host, pid, started}."""
+GRID_CELL = "lstm_search:grid_cell"
+"""Index of the grid cell the trial runs."""

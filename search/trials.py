@@ -1,0 +1,33 @@
+"""Counting a study's trials and finding its best one: the questions every layer asks."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+"""A finished trial fills one of the study's N slots; a failed one does not."""
+
+
+class TrialCounts(NamedTuple):
+    """Finished (complete or pruned) and running trials of a study."""
+
+    finished: int
+    running: int
+
+
+def counts(study: optuna.Study) -> TrialCounts:
+    """How many of the study's trials are finished and how many are running."""
+    trials = study.get_trials(deepcopy=False, states=(*FINISHED, TrialState.RUNNING))
+    finished = sum(t.state in FINISHED for t in trials)
+    return TrialCounts(finished, len(trials) - finished)
+
+
+def best_trial(study: optuna.Study) -> FrozenTrial | None:
+    """The best COMPLETE trial, or None while there is none."""
+    try:
+        return study.best_trial
+    except ValueError:
+        return None
