@@ -17,8 +17,8 @@ import numpy as np
 import optuna
 
 from search.device import set_threads
+from search.hyperparameters import load_search_space
 from search.strategies import make_sampler
-from spaces import load_space
 
 SUGGESTIONS = 3
 
@@ -26,7 +26,7 @@ SUGGESTIONS = 3
 def main() -> None:
     set_threads(1)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    space = load_space("seed")
+    space = load_search_space("seed")
     rng = np.random.default_rng(0)
     for told in (50, 200):
         study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=told))

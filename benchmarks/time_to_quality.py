@@ -10,7 +10,7 @@ a 2-core machine).
 Both sides search the `seed` space for N trials on the bundled CO2 series and are scored by the
 same validation definition: `search.train.evaluate` (MSE on the scaled series) over the
 validation windows of `ForecastDataset(load_series())`, default split, horizon 1, seq_len
-`DEFAULT_SEQ_LEN`.
+`SearchOptions().seq_len`.
 
 - Baseline, written the way the notes do it: `skopt.gp_minimize(objective, dims, n_calls=N,
   random_state=seed)` in this process with torch's default thread count. Each call builds the
@@ -69,10 +69,11 @@ from train_throughput import plain_loop  # the notes' training loop, shared with
 from models import build_model
 from search.data import load_series
 from search.dataset import ForecastDataset, WindowSplit
+from search.hyperparameters import load_search_space
 from search.objective import model_config
-from search.options import DEFAULT_SEQ_LEN
+from search.run_options import SearchOptions
 from search.train import evaluate
-from spaces import Space, load_space
+from spaces import Space
 
 REPO = Path(__file__).resolve().parents[1]
 # gp_minimize's default, and the random phase of our bayes strategy too.
@@ -124,7 +125,7 @@ def run_baseline(
     """gp_minimize over the seed space, fixed-epoch DataLoader training, final-epoch val MSE."""
     train = windows["train"]
     x, y = train.batch(torch.arange(len(train)))  # (N, L, F), (N, 1, 1)
-    dims = skopt_dimensions(load_space("seed"))
+    dims = skopt_dimensions(load_search_space("seed"))
     run = SideRun(wall_s=0.0, counts={"diverged": 0})
 
     def objective(point: list[object]) -> float:
@@ -263,7 +264,7 @@ def main() -> None:
     seeds = [int(s) for s in args.seeds.split(",")]
     extra = shlex.split(args.ours_args)
     dataset = ForecastDataset(load_series())
-    windows = dataset.windows(DEFAULT_SEQ_LEN)
+    windows = dataset.windows(SearchOptions().seq_len)
     print(
         f"{args.trials} trials per side, seeds {seeds}; baseline: gp_minimize, "
         f"{args.baseline_epochs} epochs, {torch.get_num_threads()} torch threads; ours: "

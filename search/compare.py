@@ -22,11 +22,12 @@ from optuna.trial import FrozenTrial, TrialState
 
 from search import schema
 from search.data import data_name
-from search.driver import SearchOptions, plan, run_search
+from search.driver import plan, run_search
 from search.errors import ConfigError
 from search.options import search_parser
 from search.parsing import positive_int
 from search.plots import BestSoFar, best_so_far, plot_best_so_far
+from search.run_options import SearchOptions
 from search.storage import masked
 from search.strategies import STRATEGIES
 from search.summary import table

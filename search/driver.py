@@ -16,62 +16,29 @@ import optuna
 from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial
 
-from models import ARCHITECTURES
 from search import schema
 from search.artifacts import artifact_store
 from search.data import Series, load_series
 from search.dataset import ForecastDataset
 from search.device import resolve_device, set_threads
-from search.errors import ConfigError
-from search.objective import Budget, make_objective
+from search.hyperparameters import load_search_space
+from search.objective import TrialBudget, make_objective
 from search.pool import run_workers
 from search.progress import Progress
 from search.results import best_score, record_source
+from search.run_options import SearchOptions
 from search.runner import Objective, run_trials
 from search.slots import SlotLock
 from search.storage import masked, open_storage, storage_url
 from search.study import check_resumable, open_study
 from search.summary import print_summary
-from search.train import OPTIMIZERS, SCHEDULERS
 from search.trials import best_trial, counts
-from spaces import Space, SpaceError, load_space
+from spaces import Space
 
 # Measured on 2 cores: one thread trains the CO2 default model at 9,800 samples/s; two threads
 # gain 0.97-1.25x on an idle machine but fall to 75 samples/s when any other process is busy
 # (OpenMP threads spin-waiting on each other). Parallelism comes from worker processes instead.
 THREADS_PER_WORKER = 1
-
-# The values a space may give each categorical hyperparameter come from these registries.
-CHOICES = {"arch": ARCHITECTURES, "optimizer": OPTIMIZERS, "scheduler": SCHEDULERS}
-
-
-@dataclass(frozen=True)
-class SearchOptions:
-    """What `lstm-search [OPTIONS]` was asked to do."""
-
-    strategy: str = "bayes"
-    trials: int = 50
-    study: str | None = None
-    storage: str | None = None
-    data: str | None = None
-    target: str | None = None
-    features: tuple[str, ...] = ()
-    time_col: str | None = None
-    horizon: int = 1
-    seq_len: int = 52
-    split: tuple[float, float, float] = (0.7, 0.15, 0.15)
-    epochs: int = 30
-    patience: int = 5
-    trial_seconds: float | None = None
-    pruner: str = "hyperband"
-    space: str = "seed"
-    arch: str = "stacked"
-    seed: int = 0
-    timeout: float | None = None
-    device: str = "auto"
-    workers: int = 1
-    season: int | None = None
-    quiet: bool = False
 
 
 @dataclass
@@ -102,7 +69,7 @@ class Plan:
 
 def plan(options: SearchOptions) -> Plan:
     """Every check that can refuse a search: space, data, windows, the stored configuration."""
-    space = search_space(options.space)
+    space = load_search_space(options.space)
     series = load_series(options.data, options.target, options.features, options.time_col)
     dataset = ForecastDataset(
         series, options.horizon, options.split, resolve_device(options.device)
@@ -132,11 +99,10 @@ def prepare(options: SearchOptions, announce: bool = True) -> PreparedSearch:
     study = open_study(checked.storage, url, checked.name, checked.config, checked.space)
     study.set_user_attr(schema.TARGET, checked.target)
     record_source(study, options.data, options.time_col, options.season)
-    budget = Budget(
-        options.epochs, options.patience, options.arch, options.seq_len, options.trial_seconds
-    )
+    budget = TrialBudget(options.epochs, options.patience, options.trial_seconds)
+    fixed = {"arch": options.arch, "seq_len": options.seq_len}
     objective = make_objective(
-        checked.space, checked.dataset, budget, options.seed, artifact_store(url)
+        checked.space, checked.dataset, budget, fixed, options.seed, artifact_store(url)
     )
     return PreparedSearch(options, study, url, checked.target, objective, checked.dataset.series)
 
@@ -203,24 +169,6 @@ def run_here(search: PreparedSearch, on_trial: Callable[[FrozenTrial], None] | N
         )
     finally:
         lock.close()
-
-
-def search_space(name_or_path: str) -> Space:
-    """Load a space and check its categorical values against the registries."""
-    try:
-        space = load_space(name_or_path)
-    except SpaceError as error:
-        raise ConfigError(str(error)) from error
-    for param in space.params:
-        known = CHOICES.get(param.key)
-        choices = getattr(param.distribution, "choices", ())
-        unknown = [c for c in choices if known is not None and c not in known]
-        if unknown:
-            raise ConfigError(
-                f"{param.name}: unknown value {unknown[0]!r} in space "
-                f"{space.name}; expected one of {', '.join(known)}"
-            )
-    return space
 
 
 def longest_seq_len(space: Space, default: int) -> int:

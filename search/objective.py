@@ -20,6 +20,7 @@ from search import schema
 from search.artifacts import save_file
 from search.checkpoint import encode, make_checkpoint
 from search.dataset import ForecastDataset
+from search.hyperparameters import with_defaults
 from search.seeding import derived_seed
 from search.train import EpochCallback, TrainResult, TrainSettings, fit
 from search.trials import best_trial
@@ -27,31 +28,12 @@ from spaces import Space
 
 
 @dataclass(frozen=True)
-class Budget:
-    """What a study fixes for all its trials; the space may override arch and seq_len."""
+class TrialBudget:
+    """How long every trial of a study may train: epoch cap, patience, optional time limit."""
 
     epochs: int
     patience: int
-    arch: str = "stacked"
-    seq_len: int = 52
     trial_seconds: float | None = None
-
-
-# Values for hyperparameters a (user's) space does not search: a mid-sized, well-behaved LSTM.
-UNSEARCHED = {
-    "hidden_size": 64,
-    "num_layers": 1,
-    "dropout": 0.0,
-    "learning_rate": 1e-3,
-    "batch_size": 64,
-    "optimizer": "adam",
-    "scheduler": "none",
-}
-
-
-def complete(hyper: Mapping[str, object], budget: Budget) -> dict[str, object]:
-    """The trial's hyperparameters with the study's fixed choices filled in where not searched."""
-    return {**UNSEARCHED, "arch": budget.arch, "seq_len": budget.seq_len, **hyper}
 
 
 def model_config(config: Mapping[str, object], dataset: ForecastDataset) -> ModelConfig:
@@ -77,14 +59,14 @@ def trial_seed(study_seed: int, trial_number: int) -> int:
 
 
 def train_trial(
-    hyper: Mapping[str, object],
+    config: Mapping[str, object],
     dataset: ForecastDataset,
-    budget: Budget,
+    budget: TrialBudget,
     seed: int,
     on_epoch: EpochCallback | None = None,
 ) -> TrainResult:
-    """Build the model `hyper` describes, train it with early stopping, return the best epoch."""
-    config = complete(hyper, budget)
+    """Build the model a whole configuration (see `with_defaults`) describes, train it with
+    early stopping, return the best epoch."""
     torch.manual_seed(seed)
     model = build_forecaster(config, dataset)
     windows = dataset.windows(int(config["seq_len"]))
@@ -104,9 +86,8 @@ def train_trial(
 def save_if_best(
     trial: optuna.Trial,
     store: FileSystemArtifactStore,
-    hyper: Mapping[str, object],
+    config: Mapping[str, object],
     dataset: ForecastDataset,
-    budget: Budget,
     result: TrainResult,
 ) -> None:
     """Keep the trial's model as an artifact if it beats every finished trial so far.
@@ -117,7 +98,6 @@ def save_if_best(
     best = best_trial(trial.study)
     if best is not None and best.value is not None and result.best_loss > best.value:
         return
-    config = complete(hyper, budget)
     series = dataset.series
     provenance = {
         "study": trial.study.study_name,
@@ -154,18 +134,21 @@ def trial_attributes(result: TrainResult) -> dict[str, float | int | str]:
 def make_objective(
     space: Space,
     dataset: ForecastDataset,
-    budget: Budget,
+    budget: TrialBudget,
+    fixed: Mapping[str, object],
     study_seed: int,
     store: FileSystemArtifactStore | None = None,
 ) -> Callable[[optuna.Trial], float]:
     """The Optuna objective: suggest from `space`, train, report every epoch, prune.
 
-    With an artifact `store`, each trial that becomes the best so far keeps its model there.
+    Hyperparameters the space does not search take the study's `fixed` choices (--arch,
+    --seq-len), else their defaults. With an artifact `store`, each trial that becomes the best
+    so far keeps its model there.
     """
 
     def objective(trial: optuna.Trial) -> float:
         asked = time.perf_counter()
-        hyper = space.suggest(trial)
+        config = with_defaults(space.suggest(trial), fixed)
         # Optuna samples relative parameters (the GP's) at the first suggest, not in ask.
         suggested = time.perf_counter() - asked + trial.user_attrs.get(schema.SUGGEST_SECONDS, 0.0)
         trial.set_user_attr(schema.SUGGEST_SECONDS, round(suggested, 3))
@@ -177,11 +160,11 @@ def make_objective(
             if trial.should_prune():
                 raise optuna.TrialPruned(f"validation loss {loss:.4g} at epoch {epoch}")
 
-        result = train_trial(hyper, dataset, budget, seed, report)
+        result = train_trial(config, dataset, budget, seed, report)
         for key, value in trial_attributes(result).items():
             trial.set_user_attr(key, value)
         if store is not None:
-            save_if_best(trial, store, hyper, dataset, budget, result)
+            save_if_best(trial, store, config, dataset, result)
         return result.best_loss
 
     return objective

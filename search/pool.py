@@ -15,16 +15,13 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, replace
-from typing import TYPE_CHECKING
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from search.errors import SearchAborted
+from search.run_options import SearchOptions
 from search.trials import counts
-
-if TYPE_CHECKING:  # the driver imports this module to start the pool
-    from search.driver import SearchOptions
 
 POLL_SECONDS = 1.0
 ENDED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import sys
 
-from search.driver import SearchOptions, prepare, run_here
+from search.driver import prepare, run_here
 from search.process import guarded
+from search.run_options import SearchOptions
 
 
 def main() -> int:

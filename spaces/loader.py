@@ -15,7 +15,7 @@ from pathlib import Path
 
 from spaces.distribution import Where, parse_distribution
 from spaces.errors import SpaceError
-from spaces.space import HYPERPARAMETERS, Param, Space
+from spaces.space import Param, Space
 
 # The registry of presets: each name is `presets/<name>.toml`; the CLI's choices come from here.
 PRESETS: tuple[str, ...] = ("seed", "full", "small")
@@ -23,14 +23,15 @@ PRESETS: tuple[str, ...] = ("seed", "full", "small")
 _USE = f"use a preset ({', '.join(PRESETS)}) or a path to a .toml file"
 
 
-def load_space(name_or_path: str | Path) -> Space:
+def load_space(name_or_path: str | Path, known: Mapping[str, type]) -> Space:
     """Load a preset by name, or a space from a .toml file.
 
-    A preset's Space is named after the preset; a file's after its path as given.
+    `known` maps each hyperparameter a space may set to the type of its values; other names are
+    refused. A preset's Space is named after the preset; a file's after its path as given.
     """
     if isinstance(name_or_path, str) and name_or_path in PRESETS:
         file = resources.files("spaces") / "presets" / f"{name_or_path}.toml"
-        return parse_space(_read_toml(file, f"preset {name_or_path}.toml"), name_or_path)
+        return parse_space(_read_toml(file, f"preset {name_or_path}.toml"), name_or_path, known)
     path = Path(name_or_path)
     if isinstance(name_or_path, str) and _looks_like_a_name(path):
         close = difflib.get_close_matches(name_or_path, PRESETS, n=1)
@@ -38,25 +39,30 @@ def load_space(name_or_path: str | Path) -> Space:
         raise SpaceError(f"unknown space preset {name_or_path!r}; {hint}{_USE}")
     if not path.is_file():
         raise SpaceError(f"no such space file {str(path)!r}; {_USE}")
-    return parse_space(_read_toml(path, str(path)), str(path))
+    return parse_space(_read_toml(path, str(path)), str(path), known)
 
 
-def parse_space(doc: Mapping[str, object], name: str, source: str | None = None) -> Space:
-    """Build a Space from a parsed TOML document ({parameter: table}), refusing bad tables."""
+def parse_space(
+    doc: Mapping[str, object], name: str, known: Mapping[str, type], source: str | None = None
+) -> Space:
+    """Build a Space from a parsed TOML document ({parameter: table}), refusing bad tables.
+
+    `known` maps each hyperparameter a space may set to the type of its values.
+    """
     source = source or name
     if not doc:
         raise SpaceError(
             f"{source}: the space is empty; declare at least one parameter, e.g. "
             "[hidden_size] with `low` and `high`"
         )
-    tables = {key: _table(key, value, source) for key, value in doc.items()}
+    tables = {key: _table(key, value, source, known) for key, value in doc.items()}
     plain: dict[str, Param] = {}
     for key, table in tables.items():
         if "by" not in table:
-            dist, grid = parse_distribution(table, HYPERPARAMETERS[key], Where(key, source))
+            dist, grid = parse_distribution(table, known[key], Where(key, source))
             plain[key] = Param(key, key, dist, grid)
     children = {
-        key: _parse_conditional(key, table, plain, tables, Where(key, source))
+        key: _parse_conditional(key, table, plain, tables, known, Where(key, source))
         for key, table in tables.items()
         if "by" in table
     }
@@ -83,13 +89,15 @@ def _looks_like_a_name(path: Path) -> bool:
     return path.suffix != ".toml" and len(path.parts) == 1 and not path.exists()
 
 
-def _table(key: str, value: object, source: str) -> Mapping[str, object]:
+def _table(
+    key: str, value: object, source: str, known: Mapping[str, type]
+) -> Mapping[str, object]:
     """A known hyperparameter with a table as its value."""
-    if key not in HYPERPARAMETERS:
-        close = difflib.get_close_matches(key, HYPERPARAMETERS, n=1)
+    if key not in known:
+        close = difflib.get_close_matches(key, known, n=1)
         hint = f"did you mean {close[0]!r}?" if close else "rename or remove it"
         raise SpaceError(
-            f"{key}: expected a known hyperparameter ({', '.join(HYPERPARAMETERS)}), but got "
+            f"{key}: expected a known hyperparameter ({', '.join(known)}), but got "
             f"an unknown name in {source}; {hint}"
         )
     if not isinstance(value, dict):
@@ -105,10 +113,11 @@ def _parse_conditional(
     table: Mapping[str, object],
     plain: Mapping[str, Param],
     tables: Mapping[str, Mapping[str, object]],
+    known: Mapping[str, type],
     where: Where,
 ) -> list[Param]:
     """The `by` form: one sub-table per choice of the parent, one Optuna name per choice."""
-    parent = _parent(table["by"], key, plain, tables, where)
+    parent = _parent(table["by"], key, plain, tables, known, where)
     choices = {str(choice): choice for choice in parent.distribution.choices}  # type: ignore[attr-defined]
     subtables = {name: sub for name, sub in table.items() if name != "by"}
     missing = [name for name in choices if name not in subtables]
@@ -132,7 +141,7 @@ def _parse_conditional(
             raise sub_where.error(
                 "expected a table such as { low = ..., high = ... }", repr(sub), "write one"
             )
-        dist, grid = parse_distribution(sub, HYPERPARAMETERS[key], sub_where)
+        dist, grid = parse_distribution(sub, known[key], sub_where)
         params.append(Param(key, f"{key}_{label}", dist, grid, (parent.name, choice)))
     return params
 
@@ -142,6 +151,7 @@ def _parent(
     key: str,
     plain: Mapping[str, Param],
     tables: Mapping[str, Mapping[str, object]],
+    known: Mapping[str, type],
     where: Where,
 ) -> Param:
     """The parameter `by` names: declared, unconditional, categorical, not the param itself."""
@@ -154,7 +164,7 @@ def _parent(
             rule, fix = "`by` must name an unconditional parameter", f"remove `by` from [{by}]"
         else:
             rule = f"`by` must name a declared parameter ({', '.join(plain) or 'none declared'})"
-            fix = f"declare [{by}] with `choices`" if by in HYPERPARAMETERS else "fix the name"
+            fix = f"declare [{by}] with `choices`" if by in known else "fix the name"
         raise where.error(rule, repr(by), fix)
     parent = plain[by]
     if not hasattr(parent.distribution, "choices"):

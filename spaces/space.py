@@ -17,20 +17,6 @@ from optuna.trial import BaseTrial
 
 from spaces.errors import SpaceError
 
-# The hyperparameters a space may set, with the type of their values. The objective knows how to
-# use each; anything else in a space file is a typo or a wish, and is refused.
-HYPERPARAMETERS: dict[str, type] = {
-    "hidden_size": int,
-    "num_layers": int,
-    "dropout": float,
-    "learning_rate": float,
-    "batch_size": int,
-    "arch": str,
-    "seq_len": int,
-    "optimizer": str,
-    "scheduler": str,
-}
-
 
 @dataclass(frozen=True)
 class Param:

@@ -1,6 +1,7 @@
 """The command line through main([...]): searches, resumes, refusals and read-back commands."""
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import optuna
@@ -8,6 +9,8 @@ import pytest
 
 from search import schema
 from search.cli import main
+from search.options import search_parser
+from search.run_options import SearchOptions
 
 FAST = [
     "--space",
@@ -196,3 +199,11 @@ def test_same_seed_on_a_fresh_storage_gives_the_same_trial_values(
     first = values("a.db", "5")
     assert first == values("b.db", "5")
     assert first != values("c.db", "6")
+
+
+def test_the_parser_defaults_are_exactly_the_search_options_defaults() -> None:
+    # One home for each default: a program calling run_search(SearchOptions()) runs the same
+    # search as `lstm-search` with no options.
+    parsed = vars(search_parser("lstm-search", "").parse_args([]))
+    assert parsed.pop("debug") is False
+    assert parsed == asdict(SearchOptions())

@@ -6,21 +6,23 @@ from optuna.trial import TrialState
 
 from search.data import load_series
 from search.dataset import ForecastDataset
-from search.objective import Budget, make_objective
+from search.hyperparameters import load_search_space
+from search.objective import TrialBudget, make_objective
 from search.runner import run_trials
 from search.slots import SlotLock
 from search.storage import open_storage
 from search.strategies import STRATEGIES, make_sampler
 from search.study import PRUNERS
-from spaces import load_space
 
-SPACE = load_space("small")
+SPACE = load_search_space("small")
 
 
 @pytest.fixture(scope="module")
 def objective() -> optuna.study.study.ObjectiveFuncType:
     dataset = ForecastDataset(load_series())
-    return make_objective(SPACE, dataset, Budget(epochs=3, patience=3, seq_len=13), study_seed=0)
+    return make_objective(
+        SPACE, dataset, TrialBudget(epochs=3, patience=3), {"seq_len": 13}, study_seed=0
+    )
 
 
 @pytest.mark.parametrize("strategy", sorted(STRATEGIES))

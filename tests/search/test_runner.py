@@ -9,15 +9,15 @@ from optuna.trial import TrialState
 
 from search import schema
 from search.errors import SearchAborted, TrialFailure
+from search.hyperparameters import load_search_space
 from search.runner import MAX_CONSECUTIVE_FAILURES, run_trials
 from search.slots import SlotLock, fail_dead_trials, owner
 from search.storage import open_storage
 from search.strategies import make_sampler
 from search.strategies.grid import MAX_FAILURES
 from search.trials import counts
-from spaces import load_space
 
-SPACE = load_space("small")
+SPACE = load_search_space("small")
 
 
 def new_study(url: str, strategy: str = "random") -> optuna.Study:
@@ -148,7 +148,7 @@ def test_timeout_stops_claiming_new_trials(storage_url: str) -> None:
 def test_grid_interrupted_at_its_last_cell_resumes_that_cell(storage_url: str, tmp_path) -> None:
     toml = tmp_path / "two.toml"
     toml.write_text("[hidden_size]\nlow = 4\nhigh = 8\ngrid = [4, 8]\n")
-    two_cells = load_space(toml)
+    two_cells = load_search_space(toml)
 
     def study() -> optuna.Study:
         return optuna.create_study(

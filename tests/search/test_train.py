@@ -7,10 +7,16 @@ import pytest
 from search.data import load_series
 from search.dataset import ForecastDataset
 from search.errors import TrialFailure
-from search.objective import Budget, build_forecaster, complete, train_trial, trial_seed
+from search.hyperparameters import with_defaults
+from search.objective import TrialBudget, build_forecaster, train_trial, trial_seed
 from search.train import OPTIMIZERS, SCHEDULERS, evaluate
 
 SMALL = {"hidden_size": 8, "num_layers": 1, "dropout": 0.0, "learning_rate": 1e-2, "batch_size": 64}
+
+
+def whole(hyper: dict[str, object], seq_len: int = 26) -> dict[str, object]:
+    """A trial's whole configuration: `hyper` over the defaults, with this seq_len."""
+    return with_defaults(hyper, {"seq_len": seq_len})
 
 
 @pytest.fixture(scope="module")
@@ -19,20 +25,19 @@ def dataset() -> ForecastDataset:
 
 
 def test_same_seed_gives_bit_identical_losses(dataset: ForecastDataset) -> None:
-    budget = Budget(epochs=3, patience=3, seq_len=26)
-    first = train_trial(SMALL, dataset, budget, seed=7)
-    second = train_trial(SMALL, dataset, budget, seed=7)
-    other = train_trial(SMALL, dataset, budget, seed=8)
+    budget = TrialBudget(epochs=3, patience=3)
+    first = train_trial(whole(SMALL), dataset, budget, seed=7)
+    second = train_trial(whole(SMALL), dataset, budget, seed=7)
+    other = train_trial(whole(SMALL), dataset, budget, seed=8)
     assert first.history == second.history
     assert first.history != other.history
 
 
 def test_best_epoch_weights_reproduce_the_best_loss(dataset: ForecastDataset) -> None:
-    budget = Budget(epochs=4, patience=4, seq_len=26)
-    result = train_trial(SMALL, dataset, budget, seed=1)
+    result = train_trial(whole(SMALL), dataset, TrialBudget(epochs=4, patience=4), seed=1)
     assert result.best_loss == min(result.history)
     assert result.history[result.best_epoch - 1] == result.best_loss
-    model = build_forecaster(complete(SMALL, budget), dataset)
+    model = build_forecaster(whole(SMALL), dataset)
     model.load_state_dict(result.state_dict)
     assert evaluate(model, dataset.windows(26)["val"]) == pytest.approx(result.best_loss, rel=1e-6)
 
@@ -42,7 +47,7 @@ def test_learns_the_co2_season_better_than_persistence(dataset: ForecastDataset)
     val = dataset.windows(52)["val"]
     persistence = float((val.targets[val.anchors] ** 2).mean())
     hyper = {**SMALL, "hidden_size": 16, "learning_rate": 3e-3, "batch_size": 32}
-    result = train_trial(hyper, dataset, Budget(epochs=8, patience=8), seed=0)
+    result = train_trial(whole(hyper, 52), dataset, TrialBudget(8, 8), seed=0)
     assert result.best_loss < 0.9 * persistence
 
 
@@ -51,7 +56,7 @@ def test_early_stopping_stops_after_patience_epochs_without_improvement(
 ) -> None:
     # A learning rate of 0 never improves on the first epoch.
     result = train_trial(
-        {**SMALL, "learning_rate": 0.0}, dataset, Budget(epochs=20, patience=2, seq_len=26), seed=0
+        whole({**SMALL, "learning_rate": 0.0}, 26), dataset, TrialBudget(20, 2), seed=0
     )
     assert result.best_epoch == 1
     assert result.epochs_run == 3
@@ -69,7 +74,7 @@ def test_callback_sees_every_epoch_and_can_stop_training(dataset: ForecastDatase
             raise Stop
 
     with pytest.raises(Stop):
-        train_trial(SMALL, dataset, Budget(epochs=5, patience=5, seq_len=26), 0, on_epoch)
+        train_trial(whole(SMALL, 26), dataset, TrialBudget(5, 5), 0, on_epoch)
     assert [epoch for epoch, _ in seen] == [1, 2]
     assert all(math.isfinite(loss) for _, loss in seen)
 
@@ -77,7 +82,7 @@ def test_callback_sees_every_epoch_and_can_stop_training(dataset: ForecastDatase
 def test_diverging_training_is_a_trial_failure_not_a_crash(dataset: ForecastDataset) -> None:
     hyper = {**SMALL, "optimizer": "sgd", "learning_rate": 1e6}
     with pytest.raises(TrialFailure, match=r"loss became (nan|inf)"):
-        train_trial(hyper, dataset, Budget(epochs=5, patience=5, seq_len=26), seed=0)
+        train_trial(whole(hyper, 26), dataset, TrialBudget(5, 5), seed=0)
 
 
 @pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
@@ -87,7 +92,7 @@ def test_every_optimizer_and_scheduler_trains(
 ) -> None:
     lr = {"adam": 3e-3, "rmsprop": 3e-3, "sgd": 3e-2}[optimizer]
     hyper = {**SMALL, "optimizer": optimizer, "scheduler": scheduler, "learning_rate": lr}
-    result = train_trial(hyper, dataset, Budget(epochs=3, patience=3, seq_len=26), seed=0)
+    result = train_trial(whole(hyper, 26), dataset, TrialBudget(3, 3), seed=0)
     assert math.isfinite(result.best_loss)
     assert result.epochs_run == 3
     assert result.param_count > 0
@@ -95,11 +100,11 @@ def test_every_optimizer_and_scheduler_trains(
 
 
 def test_unsearched_hyperparameters_take_the_study_defaults() -> None:
-    config = complete({"hidden_size": 12}, Budget(epochs=1, patience=1, arch="craft", seq_len=9))
+    config = with_defaults({"hidden_size": 12}, {"arch": "craft", "seq_len": 9})
     assert config["hidden_size"] == 12
     assert config["arch"] == "craft" and config["seq_len"] == 9
     assert config["optimizer"] == "adam"
-    searched = complete({"arch": "bilstm", "seq_len": 30}, Budget(1, 1, "craft", 9))
+    searched = with_defaults({"arch": "bilstm", "seq_len": 30}, {"arch": "craft", "seq_len": 9})
     assert searched["arch"] == "bilstm" and searched["seq_len"] == 30
 
 
@@ -110,17 +115,17 @@ def test_trial_seeds_are_reproducible_and_distinct() -> None:
 
 def test_searched_architecture_is_the_one_trained(dataset: ForecastDataset) -> None:
     hyper = {**SMALL, "arch": "attention", "seq_len": 13}
-    result = train_trial(hyper, dataset, Budget(epochs=1, patience=1), seed=0)
+    result = train_trial(whole(hyper, 52), dataset, TrialBudget(1, 1), seed=0)
     assert any(key.startswith("score.") for key in result.state_dict)  # attention's scorer
 
 
 def test_a_time_limit_ends_training_after_the_epoch_that_passes_it(
     dataset: ForecastDataset,
 ) -> None:
-    limited = train_trial(SMALL, dataset, Budget(5, 5, seq_len=26, trial_seconds=1e-6), seed=0)
+    limited = train_trial(whole(SMALL, 26), dataset, TrialBudget(5, 5, trial_seconds=1e-6), seed=0)
     assert limited.epochs_run == 1 and limited.stopped_by == "time"
     assert limited.stopped_by == "time"
-    full = train_trial(SMALL, dataset, Budget(2, 5, seq_len=26, trial_seconds=3600), seed=0)
+    full = train_trial(whole(SMALL, 26), dataset, TrialBudget(2, 5, trial_seconds=3600), seed=0)
     assert full.epochs_run == 2 and full.stopped_by == "epochs"
     # The limit only cuts training short; the epochs it ran are the same.
     assert full.history[0] == limited.history[0]

@@ -8,6 +8,7 @@ import optuna
 import pytest
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
+from search.hyperparameters import TYPES
 from spaces import SpaceError, load_space
 
 LR_BY_OPTIMIZER = """
@@ -41,7 +42,7 @@ low = 0
 high = 1
 """,
     )
-    space = load_space(path)
+    space = load_space(path, TYPES)
     assert space.name == str(path)
     assert space.keys == {"hidden_size", "dropout"}
     hidden, dropout = space.params
@@ -55,7 +56,7 @@ high = 1
 
 def test_a_path_given_as_str_loads(tmp_path: Path) -> None:
     path = _write(tmp_path, '[arch]\nchoices = ["stacked"]\n')
-    space = load_space(str(path))
+    space = load_space(str(path), TYPES)
     assert space.params[0].distribution == CategoricalDistribution(["stacked"])
     assert space.grid_cells() == [{"arch": "stacked"}]  # choices without grid: all of them
 
@@ -70,7 +71,7 @@ sgd = { low = 1e-2, high = 1e-1, grid = [1e-2, 1e-1] }
 [optimizer]
 choices = ["adam", "sgd"]
 """
-    space = load_space(_write(tmp_path, text))
+    space = load_space(_write(tmp_path, text), TYPES)
     assert [param.name for param in space.params] == [
         "optimizer",
         "learning_rate_adam",
@@ -94,7 +95,7 @@ by = "optimizer"
 adam = { low = 1e-4, high = 1e-3, grid = [1e-4, 1e-3] }
 sgd = { low = 1e-2, high = 1e-1 }
 """
-    assert len(load_space(_write(tmp_path, text)).grid_cells()) == 2
+    assert len(load_space(_write(tmp_path, text), TYPES).grid_cells()) == 2
 
 
 def test_int_choices_can_be_parents(tmp_path: Path) -> None:
@@ -107,7 +108,7 @@ by = "batch_size"
 16 = { low = 1e-4, high = 1e-3 }
 32 = { low = 1e-3, high = 1e-2 }
 """
-    space = load_space(_write(tmp_path, text))
+    space = load_space(_write(tmp_path, text), TYPES)
     assert space.params[2].name == "learning_rate_32"
     assert space.params[2].condition == ("batch_size", 32)
     values = space.suggest(optuna.trial.FixedTrial({"batch_size": 32, "learning_rate_32": 5e-3}))
@@ -199,7 +200,7 @@ def test_refusals_name_the_parameter_and_the_fix(
 ) -> None:
     path = _write(tmp_path, text)
     with pytest.raises(SpaceError) as info:
-        load_space(path)
+        load_space(path, TYPES)
     message = str(info.value)
     assert "\n" not in message, message
     for word in words:
@@ -213,17 +214,17 @@ def test_space_error_is_a_value_error() -> None:
 def test_a_missing_file_is_refused_with_the_presets(tmp_path: Path) -> None:
     missing = tmp_path / "nope.toml"
     with pytest.raises(SpaceError, match="no such space file") as info:
-        load_space(missing)
+        load_space(missing, TYPES)
     assert "nope.toml" in str(info.value) and "seed, full, small" in str(info.value)
     with pytest.raises(SpaceError, match="no such space file"):
-        load_space(str(missing))
+        load_space(str(missing), TYPES)
     with pytest.raises(SpaceError, match="no such space file"):
-        load_space(tmp_path)  # a folder is not a space file
+        load_space(tmp_path, TYPES)  # a folder is not a space file
 
 
 def test_an_unknown_preset_lists_the_presets() -> None:
     with pytest.raises(SpaceError, match=r"unknown space preset 'sed'; did you mean 'seed'") as e:
-        load_space("sed")
+        load_space("sed", TYPES)
     assert "seed, full, small" in str(e.value)
     with pytest.raises(SpaceError, match="unknown space preset 'huge'"):
-        load_space("huge")
+        load_space("huge", TYPES)

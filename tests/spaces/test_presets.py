@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
+from search.hyperparameters import TYPES
 from spaces import PRESETS, load_space
 
 # SPEC section 4, the `seed` table: {name: (distribution, grid values)}.
@@ -19,7 +20,7 @@ SEED_TABLE = {
 
 @pytest.mark.parametrize("name", PRESETS)
 def test_each_preset_loads_under_its_name(name: str) -> None:
-    space = load_space(name)
+    space = load_space(name, TYPES)
     assert space.name == name
     assert space.params
     assert all(param.condition is None or param.key != param.name for param in space.params)
@@ -30,7 +31,7 @@ def test_presets_are_the_three_documented_ones() -> None:
 
 
 def test_seed_matches_the_spec_table_exactly() -> None:
-    space = load_space("seed")
+    space = load_space("seed", TYPES)
     got = {param.name: (param.distribution, param.grid) for param in space.params}
     assert got == SEED_TABLE
     assert all(param.key == param.name and param.condition is None for param in space.params)
@@ -41,14 +42,14 @@ def test_seed_matches_the_spec_table_exactly() -> None:
 
 
 def test_seed_grid_has_243_distinct_cells() -> None:
-    cells = load_space("seed").grid_cells()
+    cells = load_space("seed", TYPES).grid_cells()
     assert len(cells) == 3**5 == 243
     assert len({tuple(sorted(cell.items())) for cell in cells}) == 243
     assert all(set(cell) == set(SEED_TABLE) for cell in cells)
 
 
 def test_full_grid_count_matches_the_product_by_hand() -> None:
-    cells = load_space("full").grid_cells()
+    cells = load_space("full", TYPES).grid_cells()
     # hidden, layers, dropout, batch (3 each) x arch 4 x seq_len 3
     # x (3 optimizers x 3 learning rates each) x scheduler 3
     assert len(cells) == 3 * 3 * 3 * 3 * 4 * 3 * (3 * 3) * 3
@@ -56,13 +57,13 @@ def test_full_grid_count_matches_the_product_by_hand() -> None:
 
 
 def test_full_cells_carry_exactly_the_learning_rate_of_their_optimizer() -> None:
-    for cell in load_space("full").grid_cells():
+    for cell in load_space("full", TYPES).grid_cells():
         rates = [name for name in cell if name.startswith("learning_rate")]
         assert rates == [f"learning_rate_{cell['optimizer']}"]
 
 
 def test_full_declares_the_spec_additions() -> None:
-    space = load_space("full")
+    space = load_space("full", TYPES)
     by_name = {param.name: param for param in space.params}
     assert by_name["arch"].distribution == CategoricalDistribution(
         ["stacked", "bilstm", "encdec", "attention"]
@@ -92,7 +93,7 @@ def test_full_declares_the_spec_additions() -> None:
 
 
 def test_small_is_small() -> None:
-    space = load_space("small")
+    space = load_space("small", TYPES)
     assert len(space.grid_cells()) == 32
     assert {param.name: param.distribution for param in space.params}["dropout"] == (
         FloatDistribution(0.0, 0.2)

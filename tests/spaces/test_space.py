@@ -13,6 +13,7 @@ from optuna.distributions import (
     IntDistribution,
 )
 
+from search.hyperparameters import TYPES
 from spaces import Param, Space, SpaceError, load_space
 
 
@@ -26,7 +27,7 @@ def _inside(dist: BaseDistribution, value: object) -> bool:
 
 
 def test_suggest_on_full_stays_inside_and_respects_conditions() -> None:
-    space = load_space("full")
+    space = load_space("full", TYPES)
     by_name = {param.name: param for param in space.params}
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
     optimizers = set()
@@ -47,14 +48,14 @@ def test_suggest_on_full_stays_inside_and_respects_conditions() -> None:
 
 
 def test_suggest_on_seed_gives_canonical_keys_equal_to_optuna_names() -> None:
-    space = load_space("seed")
+    space = load_space("seed", TYPES)
     trial = optuna.create_study().ask()
     values = space.suggest(trial)
     assert values == trial.params
 
 
 def test_suggest_works_with_a_fixed_trial() -> None:
-    space = load_space("full")
+    space = load_space("full", TYPES)
     fixed = space.grid_cells()[-1]
     values = space.suggest(optuna.trial.FixedTrial(fixed))
     assert values == space.resolve(fixed)
@@ -63,18 +64,18 @@ def test_suggest_works_with_a_fixed_trial() -> None:
 
 def test_resolve_refuses_names_from_another_space() -> None:
     with pytest.raises(SpaceError, match="learning_rate_adamw"):
-        load_space("full").resolve({"optimizer": "adam", "learning_rate_adamw": 1e-3})
+        load_space("full", TYPES).resolve({"optimizer": "adam", "learning_rate_adamw": 1e-3})
 
 
 def test_resolve_refuses_a_conditional_whose_parent_disagrees() -> None:
     with pytest.raises(SpaceError, match="learning_rate_sgd"):
-        load_space("full").resolve({"optimizer": "adam", "learning_rate_sgd": 1e-2})
+        load_space("full", TYPES).resolve({"optimizer": "adam", "learning_rate_sgd": 1e-2})
 
 
 def test_grid_cells_are_stable_and_vary_the_last_param_fastest() -> None:
-    space = load_space("small")
+    space = load_space("small", TYPES)
     cells = space.grid_cells()
-    assert cells == load_space("small").grid_cells()
+    assert cells == load_space("small", TYPES).grid_cells()
     assert cells[0] == {
         "hidden_size": 8,
         "num_layers": 1,
@@ -114,7 +115,7 @@ def test_space_refuses_a_child_before_its_parent_and_duplicate_names() -> None:
 
 
 def test_to_dict_is_json_safe_and_describes_every_param() -> None:
-    space = load_space("full")
+    space = load_space("full", TYPES)
     described = space.to_dict()
     assert json.loads(json.dumps(described)) == described
     assert described["name"] == "full"
@@ -123,5 +124,5 @@ def test_to_dict_is_json_safe_and_describes_every_param() -> None:
     adam = described["params"][names.index("learning_rate_adam")]
     assert adam["condition"] == ["optimizer", "adam"]
     assert adam["distribution"]["attributes"]["log"] is True
-    assert load_space("seed").to_dict() != load_space("small").to_dict()
-    assert load_space("seed").to_dict() == load_space("seed").to_dict()
+    assert load_space("seed", TYPES).to_dict() != load_space("small", TYPES).to_dict()
+    assert load_space("seed", TYPES).to_dict() == load_space("seed", TYPES).to_dict()

@@ -5,13 +5,13 @@ from pathlib import Path
 import optuna
 import pytest
 
+from search.hyperparameters import load_search_space
 from search.runner import run_trials
 from search.slots import SlotLock
 from search.storage import open_storage
 from search.strategies import STRATEGIES, make_sampler
-from spaces import load_space
 
-SPACE = load_space("seed")
+SPACE = load_search_space("seed")
 
 
 def quadratic(trial: optuna.Trial) -> float:
