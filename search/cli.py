@@ -12,11 +12,11 @@ from collections.abc import Callable, Sequence
 from search import commands
 from search.compare import compare
 from search.dashboard import dashboard
-from search.driver import run_search
 from search.options import search_parser
 from search.process import guarded
 from search.report import report
 from search.run_options import SearchOptions
+from search.search_command import run_search
 
 
 def run_search_command(argv: Sequence[str]) -> int:

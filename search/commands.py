@@ -14,7 +14,7 @@ from search import schema
 from search.checkpoint import encode, forecast_next
 from search.errors import ConfigError, DataError
 from search.parsing import command_parser, positive_int
-from search.results import best_model, best_score, study_series
+from search.results import best_model, best_score, study_dataset, study_series
 from search.storage import masked, open_storage, storage_url
 from search.summary import score_table, table, trials_table
 from search.trials import best_trial, counts
@@ -75,7 +75,7 @@ def best(argv: Sequence[str]) -> int:
     trial = best_trial(study)
     if trial is None:
         raise ConfigError(f"study {args.study!r} has no complete trial yet; run the search first")
-    score = best_score(study, url, args.data, args.season)
+    score = best_score(study, url, lambda: study_dataset(study, args.data), args.season)
     record = {
         "study": study.study_name,
         "trial": trial.number,

@@ -1,15 +1,13 @@
 """`lstm-search compare`: several strategies at the same budget, each in its own study.
 
 Every (strategy, repeat) is an ordinary study named `<prefix>-<strategy>-r<repeat>` in the one
-storage, run by `run_search`, so a compare resumes like any search and each of its studies can be
-opened with `show`, `best` or the dashboard.
+storage, run as `lstm-search` runs a search, so a compare resumes like any search and each of its
+studies can be opened with `show`, `best` or the dashboard.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import math
 import statistics
 import time
@@ -22,12 +20,13 @@ from optuna.trial import FrozenTrial, TrialState
 
 from search import schema
 from search.data import data_name
-from search.driver import plan, run_search
+from search.driver import Plan, held_out_score, open_search, plan
 from search.errors import ConfigError
 from search.options import search_parser
 from search.parsing import positive_int
 from search.plots import BestSoFar, best_so_far, plot_best_so_far
 from search.run_options import SearchOptions
+from search.search_command import run_with_progress
 from search.storage import masked
 from search.strategies import STRATEGIES
 from search.summary import table
@@ -58,17 +57,17 @@ def compare(argv: Sequence[str]) -> int:
     args = _parser().parse_args(argv)
     strategies, repeats = args.strategies, args.repeats
     base = SearchOptions(**{k: v for k, v in vars(args).items() if k not in OWN_OPTIONS})
-    data, storage, url = _check_all(base, strategies, repeats, args.out)
+    data, plans = _check_all(base, strategies, repeats, args.out)
+    storage, url = plans[0].storage, plans[0].url
     prefix = base.study or f"compare-{data}"
     out = Path(args.out or f"{prefix}.png")
     each = f"{base.trials} trials each, {_plural(repeats, 'repeat')}"
     print(f"compare {', '.join(strategies)} on {data} ({each}) in {masked(url)}")
     runs = []
-    for repeat in range(repeats):
-        for strategy in strategies:
-            name = _study_name(prefix, strategy, repeat)
-            _run_one(storage, name, _options(base, name, strategy, repeat))
-            runs.append(Run(strategy, name, best_so_far(_trials(storage, name))))
+    for checked in plans:
+        _run_one(checked)
+        strategy, name = checked.options.strategy, checked.name
+        runs.append(Run(strategy, name, best_so_far(_trials(storage, name))))
     overall = min((run.best for run in runs if math.isfinite(run.best)), default=math.nan)
     threshold = overall + WITHIN * abs(overall) if math.isfinite(overall) else None
     print()
@@ -144,12 +143,11 @@ def _options(base: SearchOptions, name: str, strategy: str, repeat: int) -> Sear
 
 def _check_all(
     base: SearchOptions, strategies: Sequence[str], repeats: int, out: str | None
-) -> tuple[str, RDBStorage, str]:
+) -> tuple[str, list[Plan]]:
     """Refuse before any study runs: every study's plan, and the --out directory.
 
-    run_search checks each study before writing to it, but only when its turn comes; checking
-    all of them first keeps a refused compare from having run half its studies. Returns the
-    data's name and the open storage with its URL.
+    Checking all of them first keeps a refused compare from having run half its studies.
+    Returns the data's name and the plans, repeat by repeat, strategy by strategy.
     """
     directory = Path(out or ".").parent
     if not directory.is_dir():
@@ -161,17 +159,17 @@ def _check_all(
         for repeat in range(repeats)
         for strategy in strategies
     ]
-    return data, plans[0].storage, plans[0].url
+    return data, plans
 
 
-def _run_one(storage: RDBStorage, name: str, options: SearchOptions) -> None:
-    """Run or resume study `name` with run_search; one line instead of its full summary."""
+def _run_one(checked: Plan) -> None:
+    """Run or resume one planned study; one line instead of a search's full summary."""
+    storage, name = checked.storage, checked.name
     before = len(_trials(storage, name, FINISHED))
     started = time.monotonic()
-    # The progress bar and trial lines go to stderr and stay; the end-of-search summary (top
-    # trials, parameters, dashboard hint) would repeat for every study, so stdout is held back.
-    with contextlib.redirect_stdout(io.StringIO()):
-        run_search(options)
+    search = open_search(checked)
+    run_with_progress(search)
+    held_out_score(search)  # stored on the study, as a search's end does
     finished = len(_trials(storage, name, FINISHED))
     target = storage.get_study_user_attrs(storage.get_study_id_from_name(name))[schema.TARGET]
     best = best_so_far(_trials(storage, name)).best

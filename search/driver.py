@@ -6,9 +6,6 @@ before the first write, so a refused command leaves the storage as it was.
 
 from __future__ import annotations
 
-import os
-import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,20 +15,18 @@ from optuna.trial import FrozenTrial
 
 from search import schema
 from search.artifacts import artifact_store
-from search.data import Series, load_series
+from search.data import load_series
 from search.dataset import ForecastDataset
 from search.device import resolve_device, set_threads
 from search.hyperparameters import load_search_space
 from search.objective import TrialBudget, make_objective
 from search.pool import run_workers
-from search.progress import Progress
 from search.results import best_score, record_source
 from search.run_options import SearchOptions
 from search.runner import Objective, run_trials
 from search.slots import SlotLock
-from search.storage import masked, open_storage, storage_url
+from search.storage import open_storage, storage_url
 from search.study import check_resumable, open_study
-from search.summary import print_summary
 from search.trials import best_trial, counts
 from spaces import Space
 
@@ -39,18 +34,6 @@ from spaces import Space
 # gain 0.97-1.25x on an idle machine but fall to 75 samples/s when any other process is busy
 # (OpenMP threads spin-waiting on each other). Parallelism comes from worker processes instead.
 THREADS_PER_WORKER = 1
-
-
-@dataclass
-class PreparedSearch:
-    """A validated search with its study open: all a process needs to run trials."""
-
-    options: SearchOptions
-    study: optuna.Study
-    url: str
-    target: int
-    objective: Objective
-    series: Series
 
 
 @dataclass(frozen=True)
@@ -65,6 +48,15 @@ class Plan:
     name: str
     url: str
     storage: RDBStorage
+
+
+@dataclass(frozen=True)
+class Search:
+    """A planned search with its study open: all a process needs to run trials."""
+
+    plan: Plan
+    study: optuna.Study
+    objective: Objective
 
 
 def plan(options: SearchOptions) -> Plan:
@@ -86,86 +78,47 @@ def plan(options: SearchOptions) -> Plan:
     return Plan(options, space, dataset, target, config, name, url, storage)
 
 
-def prepare(options: SearchOptions, announce: bool = True) -> PreparedSearch:
-    """Validate everything, then create or load the study; refusals write nothing."""
+def open_search(checked: Plan) -> Search:
+    """Create or load the planned study (the first write) and its objective."""
     set_threads(THREADS_PER_WORKER)
-    checked = plan(options)
-    if announce and checked.target < options.trials:
-        print(
-            f"the {checked.space.name} grid has {checked.target} cells; the study stops at "
-            f"{checked.target} trials"
-        )
-    url = checked.url
-    study = open_study(checked.storage, url, checked.name, checked.config, checked.space)
+    options = checked.options
+    study = open_study(checked.storage, checked.url, checked.name, checked.config, checked.space)
     study.set_user_attr(schema.TARGET, checked.target)
     record_source(study, options.data, options.time_col, options.season)
     budget = TrialBudget(options.epochs, options.patience, options.trial_seconds)
     fixed = {"arch": options.arch, "seq_len": options.seq_len}
     objective = make_objective(
-        checked.space, checked.dataset, budget, fixed, options.seed, artifact_store(url)
+        checked.space, checked.dataset, budget, fixed, options.seed, artifact_store(checked.url)
     )
-    return PreparedSearch(options, study, url, checked.target, objective, checked.dataset.series)
+    return Search(checked, study, objective)
 
 
-def run_search(options: SearchOptions) -> int:
-    """Run or resume the study `options` describe, here or in worker processes."""
-    search = prepare(options)
-    study, target = search.study, search.target
-    finished = counts(study).finished
-    if finished >= target:
-        print(
-            f"study {study.study_name} already has {finished} finished trials (target "
-            f"{target}); raise --trials to run more"
-        )
-        print_summary(study, search.url, score=_test_score(search))
-        return 0
-    verb = f"resuming at {finished} of {target}" if finished else f"starting, {target} trials"
-    workers = f" with {options.workers} workers" if options.workers > 1 else ""
-    print(f"study {study.study_name} in {masked(search.url)}: {verb}{workers}")
-    series = search.series
-    if series.imputed or series.dropped:
-        print(
-            f"data: {series.imputed} missing values interpolated, {series.dropped} "
-            "leading/trailing rows dropped"
-        )
-    cores = os.cpu_count() or 1
-    if options.workers > cores:
-        print(
-            f"note: {options.workers} workers on {cores} cores compete for the CPU; "
-            f"--workers {cores} finishes sooner",
-            file=sys.stderr,
-        )
-    started = time.monotonic()
-    with Progress(study, target, quiet=options.quiet) as progress:
-        if options.workers > 1:
-            run_workers(options, study, progress.update)
-        else:
-            run_here(search, progress.update)
-    finished = counts(study).finished
-    if finished < target:
-        print(
-            f"stopped at {finished} of {target} trials (timeout); run the same command "
-            "again to continue",
-            file=sys.stderr,
-        )
-    elapsed = time.monotonic() - started
-    print_summary(study, search.url, elapsed=elapsed, score=_test_score(search))
-    return 0
+def run_to_target(search: Search, on_trial: Callable[[FrozenTrial], None] | None) -> int:
+    """Run trials, here or in worker processes, until the study has its target or the timeout
+    passes; return the study's finished trials."""
+    options = search.plan.options
+    if options.workers > 1:
+        run_workers(options, search.study, on_trial)
+    else:
+        run_here(search, on_trial)
+    return counts(search.study).finished
 
 
-def _test_score(search: PreparedSearch) -> dict[str, object] | None:
+def held_out_score(search: Search) -> dict[str, object] | None:
     """The best model's test score, scored now if the best trial changed; None without one."""
     if best_trial(search.study) is None:
         return None
-    return best_score(search.study, search.url, search.options.data, search.options.season)
+    checked = search.plan
+    return best_score(search.study, checked.url, lambda: checked.dataset, checked.options.season)
 
 
-def run_here(search: PreparedSearch, on_trial: Callable[[FrozenTrial], None] | None) -> None:
+def run_here(search: Search, on_trial: Callable[[FrozenTrial], None] | None) -> None:
     """Run trials in this process until the study is finished or the timeout passes."""
-    lock = SlotLock(search.url, search.study.study_name)
+    checked = search.plan
+    lock = SlotLock(checked.url, checked.name)
     try:
         run_trials(
-            search.study, search.objective, search.target, lock, search.options.timeout, on_trial
+            search.study, search.objective, checked.target, lock, checked.options.timeout, on_trial
         )
     finally:
         lock.close()

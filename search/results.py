@@ -7,7 +7,7 @@ file. The test score is computed once per best trial and stored on the study.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import optuna
@@ -77,18 +77,25 @@ def best_held_out_forecasts(
     season = season or study.user_attrs.get(schema.SOURCE, {}).get("season")
     season = season or infer_season(dataset.series.time)
     seq_len = int(checkpoint["seq_len"])  # type: ignore[call-overload]
-    return trial, held_out_forecasts(rebuild(checkpoint), dataset, seq_len, season)
+    model = rebuild(checkpoint, dataset.device)
+    return trial, held_out_forecasts(model, dataset, seq_len, season)
 
 
 def best_score(
-    study: optuna.Study, url: str, data: str | None = None, season: int | None = None
+    study: optuna.Study,
+    url: str,
+    dataset: Callable[[], ForecastDataset],
+    season: int | None = None,
 ) -> dict[str, object]:
-    """The best trial's stored test score; computed and stored first if missing or stale."""
+    """The best trial's stored test score; computed and stored first if missing or stale.
+
+    `dataset` gives the study's dataset (see `study_dataset`); it is called only to score.
+    """
     stored = study.user_attrs.get(schema.TEST_SCORE)
     best = best_trial(study)
     if _current(stored, best, season):
         return stored  # type: ignore[return-value]
-    trial, forecasts = best_held_out_forecasts(study, url, study_dataset(study, data), season)
+    trial, forecasts = best_held_out_forecasts(study, url, dataset(), season)
     result = {"trial": trial.number, "val_loss": trial.value, **score(forecasts)}
     study.set_user_attr(schema.TEST_SCORE, result)
     return result

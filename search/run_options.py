@@ -1,7 +1,7 @@
 """What a search run is asked to do: `SearchOptions`, the only home of every default.
 
-The command line's parser takes its defaults from here, so `run_search(SearchOptions())` runs the
-same search as `lstm-search` with no options.
+The command line's parser takes its defaults from here, so `SearchOptions()` is the search that
+`lstm-search` with no options runs.
 """
 
 from __future__ import annotations

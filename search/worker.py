@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from search.driver import prepare, run_here
+from search.driver import open_search, plan, run_here
 from search.process import guarded
 from search.run_options import SearchOptions
 
@@ -17,7 +17,7 @@ def main() -> int:
         **{**fields, "features": tuple(fields["features"]), "split": tuple(fields["split"])}
     )
     return guarded(
-        lambda: run_here(prepare(options, announce=False), None) or 0, interrupted_message=None
+        lambda: run_here(open_search(plan(options)), None) or 0, interrupted_message=None
     )
 
 

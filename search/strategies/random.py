@@ -48,4 +48,3 @@ class TrialSeededRandomSampler(IndependentSampler):
         return RandomSampler(seed=seed).sample_independent(
             study, trial, param_name, param_distribution
         )
-

@@ -78,7 +78,7 @@ def test_every_strategy_races_in_its_own_study_with_the_same_configuration(
     rows = table_rows(out)
     assert set(rows) == set(STRATEGIES)
     assert all(row[-1] in ("0/1", "1/1") for row in rows.values())
-    assert "top 5 trials" not in out  # one line per study, not run_search's summary
+    assert "top 5 trials" not in out  # one line per study, not a search's summary
     png = tmp_path / "compare-load.png"  # the default --out
     assert png.read_bytes().startswith(PNG_MAGIC) and f"plot: {png.name}" in out
 
