@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import optuna
+from optuna.samplers import BaseSampler
 from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial
 
@@ -26,6 +27,9 @@ from search.run_options import SearchOptions
 from search.runner import Objective, run_trials
 from search.slots import SlotLock
 from search.storage import open_storage, storage_url
+from search.strategies import make_sampler
+from search.strategies.finite import FiniteSampler
+from search.strategies.pruners import make_pruner
 from search.study import check_resumable, open_study
 from search.trials import best_trial, counts
 from spaces import Space
@@ -42,6 +46,7 @@ class Plan:
 
     options: SearchOptions
     space: Space
+    sampler: BaseSampler
     dataset: ForecastDataset
     target: int
     config: dict[str, object]
@@ -67,22 +72,26 @@ def plan(options: SearchOptions) -> Plan:
         series, options.horizon, options.split, resolve_device(options.device)
     )
     dataset.windows(longest_seq_len(space, options.seq_len))  # refuses too short a series
+    sampler = make_sampler(options.strategy, space, options.seed)
     target = options.trials
-    if options.strategy == "grid":
-        target = min(target, len(space.grid_cells()))
+    if isinstance(sampler, FiniteSampler):
+        target = min(target, sampler.capacity)
     config = study_config(options, dataset, space)
     name = options.study or f"{series.name}-{options.strategy}"
     url = storage_url(options.storage)
     storage = open_storage(url)
     check_resumable(storage, url, name, config)
-    return Plan(options, space, dataset, target, config, name, url, storage)
+    return Plan(options, space, sampler, dataset, target, config, name, url, storage)
 
 
 def open_search(checked: Plan) -> Search:
     """Create or load the planned study (the first write) and its objective."""
     set_threads(THREADS_PER_WORKER)
     options = checked.options
-    study = open_study(checked.storage, checked.url, checked.name, checked.config, checked.space)
+    pruner = make_pruner(options.pruner, options.epochs)
+    study = open_study(
+        checked.storage, checked.url, checked.name, checked.config, checked.sampler, pruner
+    )
     study.set_user_attr(schema.TARGET, checked.target)
     record_source(study, options.data, options.time_col, options.season)
     budget = TrialBudget(options.epochs, options.patience, options.trial_seconds)

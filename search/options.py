@@ -14,7 +14,7 @@ from search.parsing import (
 )
 from search.run_options import SearchOptions
 from search.strategies import STRATEGIES
-from search.study import PRUNERS
+from search.strategies.pruners import PRUNERS
 from spaces import PRESETS
 
 

@@ -21,6 +21,7 @@ from search.errors import SearchAborted, TrialFailure
 from search.optuna_internals import heartbeat, record_heartbeat, set_system_attr, stored_trial
 from search.slots import SlotLock, fail_dead_trials, owner
 from search.storage import requeue
+from search.strategies.finite import FiniteSampler
 from search.trials import counts
 
 MAX_CONSECUTIVE_FAILURES = 5
@@ -78,7 +79,11 @@ def _claim(study: optuna.Study, target: int, lock: SlotLock) -> tuple[optuna.Tri
         finished, running = counts(study)
         if finished + running >= target:
             return None, finished
-        _check_grid_not_exhausted(study)
+        if isinstance(study.sampler, FiniteSampler) and study.sampler.is_exhausted(study):
+            raise SearchAborted(
+                "every remaining grid cell has failed too often; look at the failed "
+                "trials' fail_reason (lstm-search show) and adjust the space"
+            )
         with warnings.catch_warnings():
             # Optuna warns that heartbeat is meant for Study.optimize; _run beats it here.
             warnings.filterwarnings("ignore", "Heartbeat of storage", UserWarning)
@@ -91,18 +96,6 @@ def _claim(study: optuna.Study, target: int, lock: SlotLock) -> tuple[optuna.Tri
         set_system_attr(study, trial, schema.OWNER, owner())
         record_heartbeat(study, trial)
         return trial, finished
-
-
-def _check_grid_not_exhausted(study: optuna.Study) -> None:
-    free_cells = getattr(study.sampler, "free_cells", None)
-    if free_cells is None or free_cells(study):
-        return
-    # A requeued trial holds its cell while it waits; `ask` runs it next.
-    if not study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
-        raise SearchAborted(
-            "every remaining grid cell has failed too often; look at the failed "
-            "trials' fail_reason (lstm-search show) and adjust the space"
-        )
 
 
 def _run(

@@ -9,28 +9,16 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import optuna
 from optuna.pruners import BasePruner
+from optuna.samplers import BaseSampler
 
 from search import schema
 from search.errors import ConfigError
 from search.storage import masked
-from search.strategies import make_sampler
-from spaces import Space
-
-# Median: a trial stops when its epoch's validation loss is worse than the median of earlier
-# trials at the same epoch; the first 5 trials and the first 3 epochs are never judged, since
-# LSTM losses are noisy early on. Hyperband treats epochs as the resource.
-PRUNERS: dict[str, Callable[[int], BasePruner]] = {
-    "median": lambda epochs: optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=3),
-    "hyperband": lambda epochs: optuna.pruners.HyperbandPruner(
-        min_resource=1, max_resource=epochs, reduction_factor=3
-    ),
-    "none": lambda epochs: optuna.pruners.NopPruner(),
-}
 
 
 def versions() -> dict[str, str]:
@@ -50,12 +38,11 @@ def open_study(
     url: str,
     name: str,
     config: Mapping[str, Any],
-    space: Space,
+    sampler: BaseSampler,
+    pruner: BasePruner,
 ) -> optuna.Study:
     """Create the study, or load it; refused if its stored configuration differs."""
     check_resumable(storage, url, name, config)
-    sampler = make_sampler(config["strategy"], space, config["seed"])
-    pruner = PRUNERS[config["pruner"]](config["epochs"])
     study = optuna.create_study(
         storage=storage,
         study_name=name,

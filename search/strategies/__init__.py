@@ -6,10 +6,11 @@ from collections.abc import Callable
 
 from optuna.samplers import BaseSampler
 
+from search.errors import ConfigError
 from search.strategies.grid import CellGridSampler
 from search.strategies.random import TrialSeededRandomSampler
 from search.strategies.tpe import TrialSeededTPESampler
-from spaces import Space
+from spaces import Space, SpaceError
 
 # Each maker takes the space and the study seed. Samplers keep no private history, so a resumed
 # study or a second worker needs nothing but the storage.
@@ -30,5 +31,8 @@ def _bayes(seed: int) -> BaseSampler:
 
 
 def make_sampler(strategy: str, space: Space, seed: int) -> BaseSampler:
-    """The sampler for `strategy` over `space`."""
-    return STRATEGIES[strategy](space, seed)
+    """The sampler for `strategy` over `space`; a space it cannot use is a ConfigError."""
+    try:
+        return STRATEGIES[strategy](space, seed)
+    except SpaceError as error:  # e.g. a grid over a space without grid values
+        raise ConfigError(str(error)) from error

@@ -18,20 +18,29 @@ from optuna.trial import FrozenTrial, TrialState
 
 from search import schema
 from search.optuna_internals import all_trials, set_system_attr
+from search.strategies.finite import FiniteSampler
 from search.strategies.random import IndependentSampler
 
 MAX_FAILURES = 3
 
 
-class CellGridSampler(IndependentSampler):
+class CellGridSampler(IndependentSampler, FiniteSampler):
     """Runs the cells of a grid (dicts of parameter name -> value) each once, in seeded order."""
 
     def __init__(self, cells: list[dict[str, Any]], seed: int = 0) -> None:
         self._cells = cells
         self._order = [int(i) for i in np.random.default_rng(seed).permutation(len(cells))]
 
-    def __len__(self) -> int:
+    @property
+    def capacity(self) -> int:
+        """The number of cells."""
         return len(self._cells)
+
+    def is_exhausted(self, study: optuna.Study) -> bool:
+        """No cell is free and none is held by a requeued trial waiting to run it again."""
+        if self.free_cells(study):
+            return False
+        return not study.get_trials(deepcopy=False, states=(TrialState.WAITING,))
 
     def free_cells(self, study: optuna.Study) -> list[int]:
         """Cells, in run order, that no trial holds and that have not failed too often.

@@ -114,6 +114,18 @@ def test_bad_input_is_one_line_exit_2_and_creates_no_storage(
     assert not (tmp_path / "never.db").exists()
 
 
+def test_grid_over_a_space_without_grid_values_is_refused_before_any_write(
+    series_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    space = tmp_path / "ranges.toml"
+    space.write_text("[hidden_size]\nlow = 4\nhigh = 8\n")
+    url = f"sqlite:///{tmp_path / 'never.db'}"
+    assert search(series_csv, url, "--space", str(space), "--strategy", "grid") == 2
+    err = capsys.readouterr().err
+    assert "hidden_size has no grid values" in err and err.count("\n") == 1
+    assert not (tmp_path / "never.db").exists()
+
+
 def test_usage_error_is_one_line_exit_2(capsys: pytest.CaptureFixture) -> None:
     with pytest.raises(SystemExit) as exited:
         main(["--strategy", "annealing"])

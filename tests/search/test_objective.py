@@ -12,7 +12,7 @@ from search.runner import run_trials
 from search.slots import SlotLock
 from search.storage import open_storage
 from search.strategies import STRATEGIES, make_sampler
-from search.study import PRUNERS
+from search.strategies.pruners import PRUNERS
 
 SPACE = load_search_space("small")
 
