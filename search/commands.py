@@ -130,7 +130,7 @@ def predict(argv: Sequence[str]) -> int:
     study = load_named_study(args.study, url)
     trial, checkpoint = best_model(study, url)
     series = study_series(study, args.data)
-    seq_len = int(checkpoint["seq_len"])
+    seq_len = checkpoint.seq_len
     if len(series.values) <= seq_len:
         raise DataError(
             f"the model reads {seq_len + 1} rows but the data has {len(series.values)}; "

@@ -18,7 +18,7 @@ from torch import nn
 from models import ModelConfig, build_model
 from search import schema
 from search.artifacts import save_file
-from search.checkpoint import encode, make_checkpoint
+from search.checkpoint import Checkpoint, encode
 from search.dataset import ForecastDataset
 from search.hyperparameters import with_defaults
 from search.seeding import derived_seed
@@ -107,13 +107,15 @@ def save_if_best(
         "fingerprint": series.fingerprint,
         "last_time": str(series.time[-1]) if series.time is not None else None,
     }
-    checkpoint = make_checkpoint(
-        config,
-        model_config(config, dataset),
-        result.state_dict,
-        dataset.scaling,
-        series.columns,
-        provenance,
+    checkpoint = Checkpoint(
+        arch=str(config["arch"]),
+        model=model_config(config, dataset),
+        hyperparameters=dict(config),
+        state_dict=result.state_dict,
+        scaling=dataset.scaling,
+        columns=series.columns,
+        seq_len=int(config["seq_len"]),  # type: ignore[call-overload]
+        provenance=provenance,
     )
     artifact_id = save_file(store, trial, encode(checkpoint), f"trial-{trial.number}.pt")
     trial.set_user_attr(schema.CHECKPOINT, artifact_id)

@@ -15,7 +15,7 @@ from optuna.trial import FrozenTrial
 
 from search import schema
 from search.artifacts import load_file
-from search.checkpoint import decode, rebuild
+from search.checkpoint import Checkpoint, decode, rebuild
 from search.data import Series, load_series
 from search.dataset import ForecastDataset
 from search.errors import ConfigError, DataError
@@ -59,7 +59,7 @@ def study_dataset(study: optuna.Study, data: str | None = None) -> ForecastDatas
     return ForecastDataset(series, int(config["horizon"]), tuple(config["split"]))
 
 
-def best_model(study: optuna.Study, url: str) -> tuple[FrozenTrial, dict[str, object]]:
+def best_model(study: optuna.Study, url: str) -> tuple[FrozenTrial, Checkpoint]:
     """The best trial and its saved model file's content."""
     trial = best_trial(study)
     if trial is None:
@@ -76,9 +76,8 @@ def best_held_out_forecasts(
     trial, checkpoint = best_model(study, url)
     season = season or study.user_attrs.get(schema.SOURCE, {}).get("season")
     season = season or infer_season(dataset.series.time)
-    seq_len = int(checkpoint["seq_len"])  # type: ignore[call-overload]
     model = rebuild(checkpoint, dataset.device)
-    return trial, held_out_forecasts(model, dataset, seq_len, season)
+    return trial, held_out_forecasts(model, dataset, checkpoint.seq_len, season)
 
 
 def best_score(

@@ -57,12 +57,13 @@ def test_exported_file_loads_with_weights_only_and_reproduces_the_test_score(
     csv, url = searched
     out = tmp_path / "model.pt"
     assert main(["export", STUDY, "--storage", url, "--out", str(out)]) == 0
-    checkpoint = torch.load(out, weights_only=True)
-    assert checkpoint["columns"] == ["load"] and checkpoint["horizon"] == 3
+    stored_file = torch.load(out, weights_only=True)
+    assert stored_file["columns"] == ["load"] and stored_file["horizon"] == 3
     # Rebuilt from the file alone plus the CSV: the same split, the same test score.
-    dataset = ForecastDataset(load_series(csv), checkpoint["horizon"])
+    checkpoint = decode(out)
+    dataset = ForecastDataset(load_series(csv), checkpoint.horizon)
     model = rebuild(checkpoint)
-    result = score(held_out_forecasts(model, dataset, checkpoint["seq_len"], season=7))
+    result = score(held_out_forecasts(model, dataset, checkpoint.seq_len, season=7))
     stored = load(url).user_attrs[schema.TEST_SCORE]
     for method in ("model", "persistence", "seasonal_naive"):
         assert result[method]["mse"] == pytest.approx(stored[method]["mse"], rel=1e-6)
@@ -99,8 +100,8 @@ def test_the_model_forecasts_each_test_window_as_predict_would(searched) -> None
     checkpoint = decode(artifact_dir(url) / load(url).best_trial.user_attrs[schema.CHECKPOINT])
     series = load_series(csv)
     dataset = ForecastDataset(series, 3)
-    forecasts = held_out_forecasts(rebuild(checkpoint), dataset, checkpoint["seq_len"], None)
-    anchor = int(dataset.windows(checkpoint["seq_len"])["test"].anchors[5])
+    forecasts = held_out_forecasts(rebuild(checkpoint), dataset, checkpoint.seq_len, None)
+    anchor = int(dataset.windows(checkpoint.seq_len)["test"].anchors[5])
     np.testing.assert_allclose(
         forecast_next(checkpoint, series.values[: anchor + 1]), forecasts.model[5], rtol=1e-5
     )
