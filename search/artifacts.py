@@ -18,23 +18,16 @@ from optuna.artifacts.exceptions import ArtifactNotFound
 from optuna.trial import FrozenTrial
 
 from search import schema
+from search.backends import backend
 from search.errors import ConfigError
-from search.storage import sqlite_path
 
 ARTIFACTS_ENV = "LSTM_SEARCH_ARTIFACTS"
-SERVER_ARTIFACTS = "lstm-search-artifacts"
 
 
 def artifact_dir(url: str) -> Path:
     """The artifact directory that belongs to the storage at `url`."""
     configured = os.environ.get(ARTIFACTS_ENV)
-    if configured:
-        return Path(configured)
-    database = sqlite_path(url)
-    if database is None:
-        return Path(SERVER_ARTIFACTS)
-    path = Path(database)
-    return path.with_name(f"{path.stem}-artifacts")
+    return Path(configured) if configured else backend(url).artifact_dir(url)
 
 
 def artifact_store(url: str) -> FileSystemArtifactStore:

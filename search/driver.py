@@ -16,6 +16,7 @@ from optuna.trial import FrozenTrial
 
 from search import schema
 from search.artifacts import artifact_store
+from search.backends import study_lock
 from search.data import load_series
 from search.dataset import ForecastDataset
 from search.device import resolve_device, set_threads
@@ -25,7 +26,6 @@ from search.pool import run_workers
 from search.results import best_score, record_source
 from search.run_options import SearchOptions
 from search.runner import Objective, run_trials
-from search.slots import SlotLock
 from search.storage import open_storage, storage_url
 from search.strategies import make_sampler
 from search.strategies.finite import FiniteSampler
@@ -124,7 +124,7 @@ def held_out_score(search: Search) -> dict[str, object] | None:
 def run_here(search: Search, on_trial: Callable[[FrozenTrial], None] | None) -> None:
     """Run trials in this process until the study is finished or the timeout passes."""
     checked = search.plan
-    lock = SlotLock(checked.url, checked.name)
+    lock = study_lock(checked.url, checked.name)
     try:
         run_trials(
             search.study, search.objective, checked.target, lock, checked.options.timeout, on_trial

@@ -17,9 +17,10 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from search import schema
+from search.backends import StudyLock
 from search.errors import SearchAborted, TrialFailure
 from search.optuna_internals import heartbeat, record_heartbeat, set_system_attr, stored_trial
-from search.slots import SlotLock, fail_dead_trials, owner
+from search.slots import fail_dead_trials, owner
 from search.storage import requeue
 from search.strategies.finite import FiniteSampler
 from search.trials import counts
@@ -43,7 +44,7 @@ def run_trials(
     study: optuna.Study,
     objective: Objective,
     target: int,
-    lock: SlotLock,
+    lock: StudyLock,
     timeout: float | None = None,
     on_trial: Callable[[FrozenTrial], None] | None = None,
 ) -> RunOutcome:
@@ -72,7 +73,7 @@ def run_trials(
             )
 
 
-def _claim(study: optuna.Study, target: int, lock: SlotLock) -> tuple[optuna.Trial | None, int]:
+def _claim(study: optuna.Study, target: int, lock: StudyLock) -> tuple[optuna.Trial | None, int]:
     """Under the study's lock: requeue dead trials, then create a trial if a slot is free."""
     with _interrupts_deferred(), lock.held():
         fail_dead_trials(study)
@@ -99,7 +100,7 @@ def _claim(study: optuna.Study, target: int, lock: SlotLock) -> tuple[optuna.Tri
 
 
 def _run(
-    study: optuna.Study, trial: optuna.Trial, objective: Objective, lock: SlotLock
+    study: optuna.Study, trial: optuna.Trial, objective: Objective, lock: StudyLock
 ) -> FrozenTrial:
     """Run one trial and tell the storage how it ended; Ctrl-C requeues it and re-raises.
 

@@ -5,9 +5,8 @@ sharing a study overshoot. Here a worker takes a lock that all workers of the st
 the trials that are finished or running, and creates its trial only if that count is below N:
 count and creation happen under one lock, so no two workers can take the last slot.
 
-The lock is an advisory lock on PostgreSQL (held by a connection of our own; Optuna's inserts do
-not wait on it) and an flock on a file beside a SQLite database (a SQLite write lock would block
-Optuna's own insert in the same process).
+The lock is the storage backend's (backends.py): an advisory lock on PostgreSQL, an flock beside
+a SQLite database.
 
 A trial left RUNNING by a dead process would hold its slot until the heartbeat's grace period
 ends; trials record their owner (host, pid, process start), so a worker on the same host fails
@@ -16,59 +15,15 @@ and requeues them at once.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import hashlib
 import os
 import socket
-from collections.abc import Iterator
 
 import optuna
-import sqlalchemy
 from optuna.trial import FrozenTrial, TrialState
 
 from search import schema
 from search.optuna_internals import fail_stale_trials, fail_with_reason, stored_trial
-from search.storage import requeue, sqlite_path
-
-
-class SlotLock:
-    """A lock shared by every worker of one study, on this machine or others."""
-
-    def __init__(self, url: str, study_name: str) -> None:
-        self._path = sqlite_path(url)
-        self._engine = (
-            None
-            if self._path
-            else sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool)
-        )
-        digest = hashlib.sha256(f"lstm-search:{study_name}".encode()).digest()
-        self._key = int.from_bytes(digest[:8], "big", signed=True)
-
-    @contextlib.contextmanager
-    def held(self) -> Iterator[None]:
-        """Hold the lock for the duration of the block."""
-        if self._engine is None:
-            with open(f"{self._path}.lock", "a") as handle:
-                fcntl.flock(handle, fcntl.LOCK_EX)
-                try:
-                    yield
-                finally:
-                    fcntl.flock(handle, fcntl.LOCK_UN)
-            return
-        with self._engine.connect() as connection:
-            connection.execute(sqlalchemy.text("SELECT pg_advisory_lock(:k)"), {"k": self._key})
-            try:
-                yield
-            finally:
-                connection.execute(
-                    sqlalchemy.text("SELECT pg_advisory_unlock(:k)"), {"k": self._key}
-                )
-
-    def close(self) -> None:
-        """Release the lock's connection pool."""
-        if self._engine is not None:
-            self._engine.dispose()
+from search.storage import requeue
 
 
 def owner() -> dict[str, object]:
@@ -92,7 +47,7 @@ def fail_dead_trials(study: optuna.Study) -> list[int]:
     """Fail and requeue RUNNING trials whose process is gone; return their numbers.
 
     Trials of this host are checked by pid at once; others by Optuna's heartbeat grace period.
-    Call it only while holding the study's SlotLock.
+    Call it only while holding the study's lock.
     """
     fail_stale_trials(study)  # other hosts; requeued by the storage callback
     failed = []

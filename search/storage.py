@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import os
-import sqlite3
 import warnings
 
 import optuna
@@ -18,6 +17,7 @@ from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.trial import FrozenTrial
 
 from search import schema
+from search.backends import backend
 from search.errors import ConfigError
 
 DEFAULT_STORAGE = "sqlite:///studies.db"
@@ -28,7 +28,6 @@ STORAGE_ENV = "LSTM_SEARCH_STORAGE"
 # is only slow to get the database lock.
 HEARTBEAT_SECONDS = 10
 GRACE_SECONDS = 30
-SQLITE_BUSY_SECONDS = 60
 MAX_RETRIES = 3
 
 with warnings.catch_warnings():
@@ -59,38 +58,12 @@ def masked(url: str) -> str:
         return url
 
 
-def sqlite_path(url: str) -> str | None:
-    """The database file of a SQLite URL, None for other engines or an in-memory database."""
-    parsed = sqlalchemy.make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    return parsed.database
-
-
 def open_storage(url: str, create: bool = True) -> RDBStorage:
     """An RDBStorage on `url` with heartbeat and requeueing; SQLite in WAL mode with a timeout.
 
     With create=False a missing SQLite file is refused instead of created (read-only commands).
     """
-    try:
-        parsed = sqlalchemy.make_url(url)
-    except sqlalchemy.exc.ArgumentError as error:
-        raise ConfigError(
-            f"storage {url!r} is not a database URL; use e.g. "
-            "sqlite:///studies.db or postgresql+psycopg://user@host/db"
-        ) from error
-    engine_kwargs: dict[str, object] = {}
-    path = sqlite_path(url)
-    if path is not None:
-        if not create and not os.path.exists(path):
-            raise ConfigError(f"no storage at {masked(url)}; run a search first or pass --storage")
-        _enable_wal(path)
-        engine_kwargs["connect_args"] = {"timeout": SQLITE_BUSY_SECONDS}
-    elif parsed.get_backend_name() != "postgresql":
-        raise ConfigError(
-            f"storage engine {parsed.get_backend_name()!r} is not supported; use "
-            "sqlite:///FILE or postgresql+psycopg://USER@HOST/DB"
-        )
+    engine_kwargs = backend(url).engine_kwargs(url, create)
     with warnings.catch_warnings():
         # Heartbeat has been "experimental" since Optuna 2.8; the warning tells users nothing.
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
@@ -108,16 +81,3 @@ def open_storage(url: str, create: bool = True) -> RDBStorage:
                 f"cannot open storage {masked(url)} ({reason}); check the URL, "
                 "the server and the driver (pip install 'lstm-search[postgres]')"
             ) from error
-
-
-def _enable_wal(path: str) -> None:
-    """Switch the database file to write-ahead logging; the mode persists in the file."""
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise ConfigError(
-            f"directory {directory} for the SQLite storage does not exist; create "
-            "it or pass another --storage"
-        )
-    with sqlite3.connect(path, timeout=SQLITE_BUSY_SECONDS) as connection:
-        connection.execute("PRAGMA journal_mode=WAL")
-    connection.close()

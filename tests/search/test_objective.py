@@ -4,12 +4,12 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
+from search.backends import study_lock
 from search.data import load_series
 from search.dataset import ForecastDataset
 from search.hyperparameters import load_search_space
 from search.objective import TrialBudget, make_objective
 from search.runner import run_trials
-from search.slots import SlotLock
 from search.storage import open_storage
 from search.strategies import STRATEGIES, make_sampler
 from search.strategies.pruners import PRUNERS
@@ -36,7 +36,7 @@ def test_a_pruner_stops_trials_of_every_strategy(
         sampler=make_sampler(strategy, SPACE, 0),
         pruner=optuna.pruners.ThresholdPruner(upper=1e-9),
     )
-    run_trials(study, objective, 3, SlotLock(storage_url, "p"))
+    run_trials(study, objective, 3, study_lock(storage_url, "p"))
     assert [t.state for t in study.trials] == [TrialState.PRUNED] * 3
     assert all(list(t.intermediate_values) == [1] for t in study.trials)
 
@@ -45,7 +45,7 @@ def test_complete_trial_carries_its_curve_and_attributes(storage_url: str, objec
     study = optuna.create_study(
         storage=open_storage(storage_url), study_name="c", pruner=PRUNERS["none"](3)
     )
-    run_trials(study, objective, 1, SlotLock(storage_url, "c"))
+    run_trials(study, objective, 1, study_lock(storage_url, "c"))
     (trial,) = study.trials
     assert list(trial.intermediate_values) == [1, 2, 3]
     assert trial.value == min(trial.intermediate_values.values())

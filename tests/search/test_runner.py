@@ -8,10 +8,11 @@ import pytest
 from optuna.trial import TrialState
 
 from search import schema
+from search.backends import study_lock
 from search.errors import SearchAborted, TrialFailure
 from search.hyperparameters import load_search_space
 from search.runner import MAX_CONSECUTIVE_FAILURES, run_trials
-from search.slots import SlotLock, fail_dead_trials, owner
+from search.slots import fail_dead_trials, owner
 from search.storage import open_storage
 from search.strategies import make_sampler
 from search.strategies.grid import MAX_FAILURES
@@ -43,7 +44,7 @@ def test_failed_trials_do_not_count_towards_n(storage_url: str) -> None:
         return value(trial)
 
     study = new_study(storage_url)
-    outcome = run_trials(study, sometimes_fails, 6, SlotLock(storage_url, "s"))
+    outcome = run_trials(study, sometimes_fails, 6, study_lock(storage_url, "s"))
     assert outcome.finished == 6 and counts(study) == (6, 0)
     failed = study.get_trials(states=(TrialState.FAIL,))
     assert len(failed) == 2
@@ -56,7 +57,7 @@ def test_too_many_failures_in_a_row_abort_with_the_reason(storage_url: str) -> N
         raise TrialFailure("out of memory at batch size 64")
 
     with pytest.raises(SearchAborted, match="out of memory at batch size 64"):
-        run_trials(new_study(storage_url), always_fails, 10, SlotLock(storage_url, "s"))
+        run_trials(new_study(storage_url), always_fails, 10, study_lock(storage_url, "s"))
     assert len(new_study(storage_url).trials) == MAX_CONSECUTIVE_FAILURES
 
 
@@ -69,7 +70,7 @@ def test_interrupted_trial_is_failed_requeued_and_rerun_first(storage_url: str) 
 
     study = new_study(storage_url)
     with pytest.raises(KeyboardInterrupt):
-        run_trials(study, interrupted_at_third, 5, SlotLock(storage_url, "s"))
+        run_trials(study, interrupted_at_third, 5, study_lock(storage_url, "s"))
     interrupted = study.trials[2]
     assert interrupted.state == TrialState.FAIL
     assert interrupted.user_attrs[schema.FAIL_REASON] == "interrupted"
@@ -78,7 +79,7 @@ def test_interrupted_trial_is_failed_requeued_and_rerun_first(storage_url: str) 
     assert schema.FAIL_REASON not in waiting[0].user_attrs
 
     study = new_study(storage_url)
-    run_trials(study, value, 5, SlotLock(storage_url, "s"))
+    run_trials(study, value, 5, study_lock(storage_url, "s"))
     assert counts(study) == (5, 0)
     assert study.trials[3].params == interrupted.params  # the requeued trial ran next
     assert not study.get_trials(states=(TrialState.WAITING,))
@@ -102,7 +103,7 @@ def test_trial_of_a_dead_process_is_failed_and_requeued_at_once(storage_url: str
     SPACE.suggest(live)
     study._storage.set_trial_system_attr(live._trial_id, schema.OWNER, owner())
 
-    with SlotLock(storage_url, "s").held():
+    with study_lock(storage_url, "s").held():
         assert fail_dead_trials(study) == [trial.number]
     assert study.trials[trial.number].user_attrs[schema.FAIL_REASON] == "process died"
     assert study.trials[live.number].state == TrialState.RUNNING
@@ -113,7 +114,7 @@ def test_trial_of_a_dead_process_is_failed_and_requeued_at_once(storage_url: str
 def test_trial_claimed_by_a_process_killed_mid_claim_is_requeued(storage_url: str) -> None:
     study = new_study(storage_url)
     study.ask()  # created, but its claimer died before recording an owner
-    with SlotLock(storage_url, "s").held():
+    with study_lock(storage_url, "s").held():
         assert fail_dead_trials(study) == [0]
 
 
@@ -131,7 +132,7 @@ def test_grid_retries_a_failed_cell_up_to_its_limit(storage_url: str) -> None:
         return 1.0
 
     study = new_study(storage_url, "grid")
-    run_trials(study, first_cell_always_fails, 8, SlotLock(storage_url, "s"))
+    run_trials(study, first_cell_always_fails, 8, study_lock(storage_url, "s"))
     assert attempts[cursed] == MAX_FAILURES
     assert counts(study) == (8, 0)
     done = [
@@ -141,7 +142,9 @@ def test_grid_retries_a_failed_cell_up_to_its_limit(storage_url: str) -> None:
 
 
 def test_timeout_stops_claiming_new_trials(storage_url: str) -> None:
-    outcome = run_trials(new_study(storage_url), value, 50, SlotLock(storage_url, "s"), timeout=0.0)
+    outcome = run_trials(
+        new_study(storage_url), value, 50, study_lock(storage_url, "s"), timeout=0.0
+    )
     assert outcome.timed_out and outcome.ran == 0
 
 
@@ -165,10 +168,13 @@ def test_grid_interrupted_at_its_last_cell_resumes_that_cell(storage_url: str, t
         return value
 
     with pytest.raises(KeyboardInterrupt):
-        run_trials(study(), second_interrupted, 2, SlotLock(storage_url, "g"))
+        run_trials(study(), second_interrupted, 2, study_lock(storage_url, "g"))
     resumed = study()
     run_trials(
-        resumed, lambda t: float(two_cells.suggest(t)["hidden_size"]), 2, SlotLock(storage_url, "g")
+        resumed,
+        lambda t: float(two_cells.suggest(t)["hidden_size"]),
+        2,
+        study_lock(storage_url, "g"),
     )
     assert sorted(
         t.params["hidden_size"] for t in resumed.get_trials(states=(TrialState.COMPLETE,))
@@ -182,6 +188,6 @@ def test_trial_of_another_pid_namespace_is_left_to_the_heartbeat(storage_url: st
     elsewhere = {**owner(), "host": f"{owner()['host']}-other-container", "pid": 999_999_999}
     study._storage.set_trial_system_attr(trial._trial_id, schema.OWNER, elsewhere)
     study._storage.record_heartbeat(trial._trial_id)
-    with SlotLock(storage_url, "s").held():
+    with study_lock(storage_url, "s").held():
         assert fail_dead_trials(study) == []
     assert study.trials[0].state == TrialState.RUNNING

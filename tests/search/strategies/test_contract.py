@@ -8,9 +8,9 @@ import optuna
 import pytest
 from optuna.distributions import BaseDistribution, CategoricalDistribution
 
+from search.backends import study_lock
 from search.hyperparameters import load_search_space
 from search.runner import run_trials
-from search.slots import SlotLock
 from search.storage import open_storage
 from search.strategies import STRATEGIES, make_sampler
 
@@ -52,7 +52,7 @@ def run(
         load_if_exists=True,
         sampler=make_sampler(strategy, SPACES[space], seed),
     )
-    run_trials(study, stand_in(space), n, SlotLock(url, name))
+    run_trials(study, stand_in(space), n, study_lock(url, name))
     return study
 
 

@@ -1,0 +1,173 @@
+"""What differs between the storage engines we support, in one table: SQLite and PostgreSQL.
+
+Each backend says how to connect (SQLite: write-ahead logging and a busy timeout, so readers
+such as the dashboard never block the search), which lock its workers share while claiming a
+trial slot, and where its artifacts live when nobody says otherwise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import sqlalchemy
+
+from search.errors import ConfigError
+
+SQLITE_BUSY_SECONDS = 60
+SERVER_ARTIFACTS = "lstm-search-artifacts"
+
+
+class StudyLock(Protocol):
+    """A lock shared by every worker of one study, on this machine or others."""
+
+    def held(self) -> contextlib.AbstractContextManager[None]:
+        """Hold the lock for the duration of the block."""
+        ...
+
+    def close(self) -> None:
+        """Release what the lock holds open."""
+        ...
+
+
+class FileLock:
+    """An flock on a file beside the SQLite database: a SQLite write lock would block Optuna's
+    own insert in the same process."""
+
+    def __init__(self, database: str) -> None:
+        self._path = f"{database}.lock"
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold the lock for the duration of the block."""
+        with open(self._path, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        """Nothing stays open between claims."""
+
+
+class AdvisoryLock:
+    """A PostgreSQL advisory lock held by a connection of our own (Optuna's inserts do not wait
+    on it), keyed by the study's name."""
+
+    def __init__(self, url: str, study_name: str) -> None:
+        self._engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool)
+        digest = hashlib.sha256(f"lstm-search:{study_name}".encode()).digest()
+        self._key = int.from_bytes(digest[:8], "big", signed=True)
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold the lock for the duration of the block."""
+        with self._engine.connect() as connection:
+            connection.execute(sqlalchemy.text("SELECT pg_advisory_lock(:k)"), {"k": self._key})
+            try:
+                yield
+            finally:
+                connection.execute(
+                    sqlalchemy.text("SELECT pg_advisory_unlock(:k)"), {"k": self._key}
+                )
+
+    def close(self) -> None:
+        """Release the lock's connection pool."""
+        self._engine.dispose()
+
+
+@dataclass(frozen=True)
+class Backend:
+    """How lstm-search uses one storage engine."""
+
+    engine_kwargs: Callable[[str, bool], dict[str, object]]
+    """(url, create) -> SQLAlchemy engine arguments, after preparing the database."""
+    lock: Callable[[str, str], StudyLock]
+    """(url, study name) -> the lock the study's workers share."""
+    artifact_dir: Callable[[str], Path]
+    """url -> where the study's files go when LSTM_SEARCH_ARTIFACTS is not set."""
+
+
+def sqlite_path(url: str) -> str | None:
+    """The database file of a SQLite URL, None for other engines or an in-memory database."""
+    parsed = sqlalchemy.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return parsed.database
+
+
+def _sqlite_engine_kwargs(url: str, create: bool) -> dict[str, object]:
+    path = _database_file(url)
+    if not create and not os.path.exists(path):
+        raise ConfigError(f"no storage at {url}; run a search first or pass --storage")
+    _enable_wal(path)
+    return {"connect_args": {"timeout": SQLITE_BUSY_SECONDS}}
+
+
+def _enable_wal(path: str) -> None:
+    """Switch the database file to write-ahead logging; the mode persists in the file."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise ConfigError(
+            f"directory {directory} for the SQLite storage does not exist; create "
+            "it or pass another --storage"
+        )
+    with sqlite3.connect(path, timeout=SQLITE_BUSY_SECONDS) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+    connection.close()
+
+
+def _database_file(url: str) -> str:
+    path = sqlite_path(url)
+    if path is None:
+        raise ConfigError(f"storage {url} is an in-memory database; use sqlite:///FILE")
+    return path
+
+
+def _beside_database(url: str) -> Path:
+    path = Path(_database_file(url))
+    return path.with_name(f"{path.stem}-artifacts")
+
+
+BACKENDS: dict[str, Backend] = {
+    "sqlite": Backend(
+        engine_kwargs=_sqlite_engine_kwargs,
+        lock=lambda url, study_name: FileLock(_database_file(url)),
+        artifact_dir=_beside_database,
+    ),
+    "postgresql": Backend(
+        engine_kwargs=lambda url, create: {},
+        lock=AdvisoryLock,
+        artifact_dir=lambda url: Path(SERVER_ARTIFACTS),
+    ),
+}
+
+
+def backend(url: str) -> Backend:
+    """The backend of a storage URL; an unsupported engine or a malformed URL is refused."""
+    try:
+        name = sqlalchemy.make_url(url).get_backend_name()
+    except sqlalchemy.exc.ArgumentError as error:
+        raise ConfigError(
+            f"storage {url!r} is not a database URL; use e.g. "
+            "sqlite:///studies.db or postgresql+psycopg://user@host/db"
+        ) from error
+    if name not in BACKENDS:
+        raise ConfigError(
+            f"storage engine {name!r} is not supported; use "
+            "sqlite:///FILE or postgresql+psycopg://USER@HOST/DB"
+        )
+    return BACKENDS[name]
+
+
+def study_lock(url: str, study_name: str) -> StudyLock:
+    """The lock every worker of the study shares while it claims a slot."""
+    return backend(url).lock(url, study_name)
