@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,9 +12,10 @@ import pandas as pd
 from search import schema
 from search.checkpoint import encode, forecast_next
 from search.errors import ConfigError, DataError
-from search.parsing import command_parser, positive_int
+from search.parsing import add_data_options, command_parser
 from search.results import best_model, best_score, study_dataset, study_series
 from search.storage import masked, open_storage, storage_url
+from search.study import load_named_study
 from search.summary import score_table, table, trials_table
 from search.trials import best_trial, counts
 
@@ -156,26 +156,3 @@ def future_times(time: pd.DatetimeIndex, steps: int) -> pd.DatetimeIndex:
     recent = pd.DatetimeIndex(time[-FREQUENCY_ROWS:], freq="infer")
     frequency = recent.freq or (time[-1] - time[-2])
     return pd.date_range(time[-1], periods=steps + 1, freq=frequency)[1:]
-
-
-def add_data_options(parser: argparse.ArgumentParser, season: bool = False) -> None:
-    """--data for commands that read a study's data again, and --season for those that score."""
-    parser.add_argument("--data", help="CSV file (default: the file the study was searched on)")
-    if season:
-        parser.add_argument(
-            "--season", type=positive_int, help="steps per season for the seasonal-naive baseline"
-        )
-
-
-def load_named_study(name: str, url: str | None) -> optuna.Study:
-    """The study called `name`; refused with the names there are when it does not exist."""
-    url = storage_url(url)
-    storage = open_storage(url, create=False)
-    try:
-        return optuna.load_study(study_name=name, storage=storage)
-    except KeyError:
-        names = ", ".join(optuna.get_all_study_names(storage)) or "none"
-        raise ConfigError(
-            f"no study {name!r} in {masked(url)} (studies: {names}); check the "
-            "name with lstm-search studies"
-        ) from None

@@ -56,3 +56,12 @@ def fractions(text: str) -> tuple[float, float, float]:
     if len(parts) != 3:
         raise argparse.ArgumentTypeError(f"needs three fractions TRAIN,VAL,TEST, but got {text!r}")
     return tuple(float(p) for p in parts)  # type: ignore[return-value]
+
+
+def add_data_options(parser: argparse.ArgumentParser, season: bool = False) -> None:
+    """--data for commands that read a study's data again, and --season for those that score."""
+    parser.add_argument("--data", help="CSV file (default: the file the study was searched on)")
+    if season:
+        parser.add_argument(
+            "--season", type=positive_int, help="steps per season for the seasonal-naive baseline"
+        )

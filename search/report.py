@@ -21,14 +21,14 @@ from matplotlib.figure import Figure
 from optuna.trial import FrozenTrial, TrialState
 
 from search import schema
-from search.commands import add_data_options, load_named_study
 from search.dataset import ForecastDataset
 from search.errors import ConfigError
 from search.evaluation import HeldOutForecasts
-from search.parsing import command_parser
+from search.parsing import add_data_options, command_parser
 from search.plots import best_so_far, plot_best_so_far, save_png
 from search.results import best_held_out_forecasts, study_dataset
 from search.storage import storage_url
+from search.study import load_named_study
 
 TOP_CURVES = 5
 

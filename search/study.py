@@ -18,7 +18,7 @@ from optuna.samplers import BaseSampler
 
 from search import schema
 from search.errors import ConfigError
-from search.storage import masked
+from search.storage import masked, open_storage, storage_url
 
 
 def versions() -> dict[str, str]:
@@ -93,3 +93,17 @@ def json_safe(value: Any) -> Any:
 def _short(value: Any) -> str:
     text = json.dumps(value, sort_keys=True)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def load_named_study(name: str, url: str | None) -> optuna.Study:
+    """The study called `name`; refused with the names there are when it does not exist."""
+    url = storage_url(url)
+    storage = open_storage(url, create=False)
+    try:
+        return optuna.load_study(study_name=name, storage=storage)
+    except KeyError:
+        names = ", ".join(optuna.get_all_study_names(storage)) or "none"
+        raise ConfigError(
+            f"no study {name!r} in {masked(url)} (studies: {names}); check the "
+            "name with lstm-search studies"
+        ) from None

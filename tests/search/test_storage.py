@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy
 
-from search.errors import ConfigError
 from search.backends import SQLITE_BUSY_SECONDS
+from search.errors import ConfigError
 from search.storage import masked, open_storage, storage_url
 
 
