@@ -16,9 +16,9 @@ import time
 import numpy as np
 import optuna
 
-from search.device import set_threads
-from search.hyperparameters import load_search_space
 from search.strategies import make_sampler
+from search.training.device import set_threads
+from search.training.hyperparameters import load_search_space
 
 SUGGESTIONS = 3
 

@@ -67,12 +67,12 @@ from torch.utils.data import DataLoader, TensorDataset
 from train_throughput import plain_loop  # the notes' training loop, shared with that benchmark
 
 from models import build_model
-from search.data import load_series
-from search.dataset import ForecastDataset, WindowSplit
-from search.hyperparameters import load_search_space
-from search.objective import model_config
-from search.run_options import SearchOptions
-from search.train import evaluate
+from search.data.series import load_series
+from search.data.windows import ForecastDataset, WindowSplit
+from search.run.options import SearchOptions
+from search.training.hyperparameters import load_search_space
+from search.training.objective import model_config
+from search.training.train import evaluate
 from spaces import Space
 
 REPO = Path(__file__).resolve().parents[1]

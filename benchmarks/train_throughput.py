@@ -19,9 +19,9 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from models import ModelConfig, build_model
-from search.data import load_series
-from search.dataset import ForecastDataset
-from search.train import TrainSettings, fit
+from search.data.series import load_series
+from search.data.windows import ForecastDataset
+from search.training.train import TrainSettings, fit
 
 SEQ_LEN = 52
 CASES = [  # (hidden_size, num_layers, batch_size)

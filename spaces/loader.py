@@ -89,9 +89,7 @@ def _looks_like_a_name(path: Path) -> bool:
     return path.suffix != ".toml" and len(path.parts) == 1 and not path.exists()
 
 
-def _table(
-    key: str, value: object, source: str, known: Mapping[str, type]
-) -> Mapping[str, object]:
+def _table(key: str, value: object, source: str, known: Mapping[str, type]) -> Mapping[str, object]:
     """A known hyperparameter with a table as its value."""
     if key not in known:
         close = difflib.get_close_matches(key, known, n=1)

@@ -33,8 +33,8 @@ from skopt.utils import cook_estimator
 from threadpoolctl import threadpool_limits
 
 from search.seeding import derived_seed
+from search.store.trials import FINISHED
 from search.strategies.random import TrialSeededRandomSampler
-from search.trials import FINISHED
 
 _INT32_MAX = int(np.iinfo(np.int32).max)
 

@@ -16,8 +16,8 @@ import optuna
 from optuna.distributions import BaseDistribution
 from optuna.trial import FrozenTrial, TrialState
 
-from search import schema
-from search.optuna_internals import all_trials, set_system_attr
+from search.store import schema
+from search.store.optuna_internals import all_trials, set_system_attr
 from search.strategies.finite import FiniteSampler
 from search.strategies.random import IndependentSampler
 

@@ -132,7 +132,7 @@ def searched(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
     Shared across test modules; tests may read it and add attributes, never trials.
     """
-    from search.cli import main
+    from search.cli.main import main
 
     root = tmp_path_factory.mktemp("searched")
     csv = write_series_csv(root / "load.csv")

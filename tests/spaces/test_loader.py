@@ -8,7 +8,7 @@ import optuna
 import pytest
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
-from search.hyperparameters import TYPES
+from search.training.hyperparameters import TYPES
 from spaces import SpaceError, load_space
 
 LR_BY_OPTIMIZER = """

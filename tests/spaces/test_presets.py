@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
-from search.hyperparameters import TYPES
+from search.training.hyperparameters import TYPES
 from spaces import PRESETS, load_space
 
 # SPEC section 4, the `seed` table: {name: (distribution, grid values)}.

@@ -13,7 +13,7 @@ from optuna.distributions import (
     IntDistribution,
 )
 
-from search.hyperparameters import TYPES
+from search.training.hyperparameters import TYPES
 from spaces import Param, Space, SpaceError, load_space
 
 

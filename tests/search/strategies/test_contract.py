@@ -8,11 +8,11 @@ import optuna
 import pytest
 from optuna.distributions import BaseDistribution, CategoricalDistribution
 
-from search.backends import study_lock
-from search.hyperparameters import load_search_space
-from search.runner import run_trials
-from search.storage import open_storage
+from search.run.runner import run_trials
+from search.store.backends import study_lock
+from search.store.storage import open_storage
 from search.strategies import STRATEGIES, make_sampler
+from search.training.hyperparameters import load_search_space
 
 SPACES = {name: load_search_space(name) for name in ("seed", "full")}
 CASES = [(space, strategy) for space in SPACES for strategy in sorted(STRATEGIES)]

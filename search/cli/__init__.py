@@ -1,0 +1,1 @@
+"""The `lstm-search` command line: every subcommand, and everything that prints."""

@@ -1,0 +1,158 @@
+"""Subcommands that read studies back: `studies`, `show`, `best`, `export` and `predict`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import optuna
+import pandas as pd
+
+from search.cli.parsing import add_data_options, command_parser
+from search.cli.summary import score_table, table, trials_table
+from search.errors import ConfigError, DataError
+from search.results.scores import best_model, best_score, study_dataset, study_series
+from search.store import schema
+from search.store.storage import masked, open_storage, storage_url
+from search.store.study import load_named_study
+from search.store.trials import best_trial, counts
+from search.training.checkpoint import encode, forecast_next
+
+# Rows the series' frequency is read from: recent enough to follow a change of sampling.
+FREQUENCY_ROWS = 50
+
+
+def studies(argv: Sequence[str]) -> int:
+    """table of the studies in a storage"""
+    args = command_parser("studies", studies.__doc__).parse_args(argv)
+    url = storage_url(args.storage)
+    storage = open_storage(url, create=False)
+    rows = []
+    for summary in optuna.get_all_study_summaries(storage, include_best_trial=False):
+        study = optuna.load_study(study_name=summary.study_name, storage=storage)
+        best = best_trial(study)
+        config = study.user_attrs.get(schema.CONFIG, {})
+        score = study.user_attrs.get(schema.TEST_SCORE) or {}
+        rows.append(
+            [
+                summary.study_name,
+                config.get("strategy"),
+                f"{counts(study).finished}/{study.user_attrs.get(schema.TARGET, '?')}",
+                best.value if best else None,
+                score.get("model", {}).get("mse"),
+                score.get("persistence", {}).get("mse"),
+                score.get("skill"),
+            ]
+        )
+    if not rows:
+        print(f"no studies in {masked(url)}")
+        return 0
+    headers = ["study", "strategy", "finished", "best_val_mse", "test_mse", "persistence", "skill"]
+    print(table(headers, rows))
+    return 0
+
+
+def show(argv: Sequence[str]) -> int:
+    """trials table of a study"""
+    parser = command_parser("show", show.__doc__)
+    parser.add_argument("study")
+    args = parser.parse_args(argv)
+    study = load_named_study(args.study, args.storage)
+    print(trials_table(study.get_trials(deepcopy=False)))
+    return 0
+
+
+def best(argv: Sequence[str]) -> int:
+    """the best trial of a study"""
+    parser = command_parser("best", best.__doc__)
+    parser.add_argument("study")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    add_data_options(parser, season=True)
+    args = parser.parse_args(argv)
+    url = storage_url(args.storage)
+    study = load_named_study(args.study, url)
+    trial = best_trial(study)
+    if trial is None:
+        raise ConfigError(f"study {args.study!r} has no complete trial yet; run the search first")
+    score = best_score(study, url, lambda: study_dataset(study, args.data), args.season)
+    record = {
+        "study": study.study_name,
+        "trial": trial.number,
+        "val_loss": trial.value,
+        "params": trial.params,
+        "attributes": trial.user_attrs,
+        "finished_trials": counts(study).finished,
+        "test_score": score,
+    }
+    if args.json:
+        print(json.dumps(record, indent=2))
+        return 0
+    print(f"{study.study_name}: best trial {trial.number}, validation MSE {trial.value:.4g}")
+    print(table(["parameter", "value"], list(trial.params.items())))
+    print(table(["attribute", "value"], list(trial.user_attrs.items())))
+    print(score_table(score))
+    return 0
+
+
+def export(argv: Sequence[str]) -> int:
+    """the best model as a file, and the trials as CSV"""
+    parser = command_parser("export", export.__doc__)
+    parser.add_argument("study")
+    parser.add_argument("--out", help="model file to write (default: STUDY.pt)")
+    parser.add_argument("--trials-csv", metavar="FILE", help="also write the trials table")
+    args = parser.parse_args(argv)
+    url = storage_url(args.storage)
+    study = load_named_study(args.study, url)
+    if args.trials_csv:
+        study.trials_dataframe().to_csv(args.trials_csv, index=False)
+        print(f"trials: {args.trials_csv}")
+        if args.out is None:
+            return 0
+    trial, checkpoint = best_model(study, url)
+    out = Path(args.out or f"{study.study_name}.pt")
+    out.write_bytes(encode(checkpoint))
+    print(
+        f"model: {out} (trial {trial.number}, validation MSE {trial.value:.4g}); load it with "
+        "torch.load(path, weights_only=True)"
+    )
+    return 0
+
+
+def predict(argv: Sequence[str]) -> int:
+    """forecast the steps after the end of the series"""
+    parser = command_parser("predict", predict.__doc__)
+    parser.add_argument("study")
+    add_data_options(parser)
+    parser.add_argument("--out", help="CSV file for the forecast (default: print only)")
+    args = parser.parse_args(argv)
+    url = storage_url(args.storage)
+    study = load_named_study(args.study, url)
+    trial, checkpoint = best_model(study, url)
+    series = study_series(study, args.data)
+    seq_len = checkpoint.seq_len
+    if len(series.values) <= seq_len:
+        raise DataError(
+            f"the model reads {seq_len + 1} rows but the data has {len(series.values)}; "
+            "pass a longer --data file"
+        )
+    forecast = pd.DataFrame({series.target: forecast_next(checkpoint, series.values)})
+    forecast.index = pd.RangeIndex(1, len(forecast) + 1, name="step")
+    if series.time is not None:
+        forecast.insert(0, "time", future_times(series.time, len(forecast)))
+    if args.out:
+        forecast.to_csv(args.out)
+        print(f"forecast: {args.out}")
+    print(
+        f"{study.study_name}: trial {trial.number}'s forecast of {series.target} after "
+        f"{series.time[-1] if series.time is not None else f'row {len(series.values)}'}"
+    )
+    print(forecast.to_string())
+    return 0
+
+
+def future_times(time: pd.DatetimeIndex, steps: int) -> pd.DatetimeIndex:
+    """The `steps` timestamps after the last one, at the series' own frequency."""
+    recent = pd.DatetimeIndex(time[-FREQUENCY_ROWS:], freq="infer")
+    frequency = recent.freq or (time[-1] - time[-2])
+    return pd.date_range(time[-1], periods=steps + 1, freq=frequency)[1:]

@@ -1,0 +1,135 @@
+"""The options of a search run, shared by the search command and `compare`."""
+
+from __future__ import annotations
+
+from models import ARCHITECTURES
+from search.cli.parsing import (
+    OneLineParser,
+    add_storage,
+    column_list,
+    fractions,
+    positive_int,
+    seconds_or_off,
+)
+from search.run.options import SearchOptions
+from search.strategies import STRATEGIES
+from search.strategies.pruners import PRUNERS
+from search.training.device import DEVICES
+from spaces import PRESETS
+
+
+def search_parser(
+    prog: str,
+    description: str,
+    with_strategy: bool = True,
+    study_help: str = "study name (default: <data>-<strategy>)",
+) -> OneLineParser:
+    """The options of a search run (`lstm-search [OPTIONS]`); `compare` leaves out --strategy.
+
+    Every default comes from SearchOptions.
+    """
+    defaults = SearchOptions()
+    parser = OneLineParser(prog=prog, description=description)
+    if with_strategy:
+        parser.add_argument(
+            "--strategy",
+            choices=STRATEGIES,
+            default=defaults.strategy,
+            help=f"grid, random, bayes (scikit-optimize GP), tpe (default: {defaults.strategy})",
+        )
+    parser.add_argument(
+        "--trials",
+        type=positive_int,
+        default=defaults.trials,
+        help=f"finished trials the study should end with (default: {defaults.trials})",
+    )
+    parser.add_argument("--study", help=study_help)
+    add_storage(parser)
+    parser.add_argument("--data", help="CSV file (default: the bundled Mauna Loa CO2 series)")
+    parser.add_argument("--target", help="column to forecast (default: the only numeric one)")
+    parser.add_argument(
+        "--features",
+        type=column_list,
+        default=defaults.features,
+        help="extra input columns, comma-separated",
+    )
+    parser.add_argument("--time-col", help="time column (default: detected)")
+    parser.add_argument(
+        "--horizon",
+        type=positive_int,
+        default=defaults.horizon,
+        help=f"steps to forecast (default: {defaults.horizon})",
+    )
+    parser.add_argument(
+        "--seq-len",
+        type=positive_int,
+        default=defaults.seq_len,
+        help=f"input window length (default: {defaults.seq_len})",
+    )
+    parser.add_argument(
+        "--split",
+        type=fractions,
+        default=defaults.split,
+        help=f"train,val,test fractions (default: {','.join(map(str, defaults.split))})",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=positive_int,
+        default=defaults.epochs,
+        help=f"epoch cap per trial (default: {defaults.epochs})",
+    )
+    parser.add_argument(
+        "--patience",
+        type=positive_int,
+        default=defaults.patience,
+        help=f"epochs without improvement before stopping (default: {defaults.patience})",
+    )
+    parser.add_argument(
+        "--trial-seconds",
+        type=seconds_or_off,
+        default=defaults.trial_seconds,
+        help="training time per trial: a trial past it stops after its current epoch and keeps "
+        f"its best epoch; 0 for no limit (default: {defaults.trial_seconds:g})",
+    )
+    parser.add_argument(
+        "--pruner",
+        choices=PRUNERS,
+        default=defaults.pruner,
+        help=f"median, hyperband or none (default: {defaults.pruner})",
+    )
+    parser.add_argument(
+        "--space",
+        default=defaults.space,
+        help=f"preset ({', '.join(PRESETS)}) or a .toml file (default: {defaults.space})",
+    )
+    parser.add_argument(
+        "--arch",
+        choices=ARCHITECTURES,
+        default=defaults.arch,
+        help=f"model family when the space does not search it (default: {defaults.arch})",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=defaults.seed, help=f"study seed (default: {defaults.seed})"
+    )
+    parser.add_argument("--timeout", type=float, help="stop starting trials after SECONDS")
+    parser.add_argument(
+        "--device",
+        choices=DEVICES,
+        default=defaults.device,
+        help=f"where to train (default: {defaults.device}: CUDA when a GPU is visible)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=positive_int,
+        default=defaults.workers,
+        help="worker processes on this machine, one CPU thread each (default: one per core, "
+        f"{defaults.workers} here)",
+    )
+    parser.add_argument(
+        "--season",
+        type=positive_int,
+        help="steps per season for the seasonal-naive baseline (default: from the time column)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar or trial lines")
+    parser.add_argument("--debug", action="store_true", help="tracebacks on errors")
+    return parser

@@ -1,0 +1,67 @@
+"""Argument parsing shared by every command: one-line usage errors and typed options."""
+
+from __future__ import annotations
+
+import argparse
+
+from search.store.storage import STORAGE_ENV
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors as one line naming the fix, exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
+
+
+def add_storage(parser: argparse.ArgumentParser) -> None:
+    """The --storage option every command shares."""
+    parser.add_argument(
+        "--storage", help=f"SQLAlchemy URL (default: ${STORAGE_ENV} or sqlite:///studies.db)"
+    )
+
+
+def command_parser(name: str, help_text: str | None) -> OneLineParser:
+    """A subcommand's parser with the options every subcommand has: --storage and --debug."""
+    parser = OneLineParser(prog=f"lstm-search {name}", description=help_text)
+    add_storage(parser)
+    parser.add_argument("--debug", action="store_true", help="tracebacks on errors")
+    return parser
+
+
+def positive_int(text: str) -> int:
+    """An integer of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, but got {value}")
+    return value
+
+
+def seconds_or_off(text: str) -> float | None:
+    """A time limit in seconds; 0 turns it off (None)."""
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (no limit) or more seconds, but got {value}")
+    return value or None
+
+
+def column_list(text: str) -> tuple[str, ...]:
+    """Comma-separated column names."""
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
+def fractions(text: str) -> tuple[float, float, float]:
+    """Three comma-separated fractions."""
+    parts = text.split(",")
+    if len(parts) != 3:
+        raise argparse.ArgumentTypeError(f"needs three fractions TRAIN,VAL,TEST, but got {text!r}")
+    return tuple(float(p) for p in parts)  # type: ignore[return-value]
+
+
+def add_data_options(parser: argparse.ArgumentParser, season: bool = False) -> None:
+    """--data for commands that read a study's data again, and --season for those that score."""
+    parser.add_argument("--data", help="CSV file (default: the file the study was searched on)")
+    if season:
+        parser.add_argument(
+            "--season", type=positive_int, help="steps per season for the seasonal-naive baseline"
+        )

@@ -1,0 +1,74 @@
+"""What a user watches while searching: one bar for the study, one line per finished trial."""
+
+from __future__ import annotations
+
+import sys
+from types import TracebackType
+
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+from tqdm import tqdm
+
+from search.store import schema
+from search.store.trials import best_trial, counts
+
+
+class Progress:
+    """A bar of finished/target trials with the best value; elapsed and ETA come from tqdm."""
+
+    def __init__(self, study: optuna.Study, target: int, quiet: bool = False) -> None:
+        self._study = study
+        self._quiet = quiet
+        self._bar = tqdm(
+            total=target,
+            initial=counts(study).finished,
+            desc=study.study_name,
+            unit="trial",
+            file=sys.stderr,
+            disable=quiet,
+            dynamic_ncols=True,
+        )
+        self._show_best()
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._bar.close()
+
+    def update(self, trial: FrozenTrial) -> None:
+        """Print the trial's line and move the bar to the study's finished count (all workers)."""
+        if not self._quiet:
+            self._bar.write(trial_line(trial), file=sys.stderr)
+        finished = counts(self._study).finished
+        self._bar.update(finished - self._bar.n)
+        self._show_best()
+
+    def _show_best(self) -> None:
+        best = best_trial(self._study)
+        if best is not None:
+            self._bar.set_postfix_str(f"best {best.value:.4g} (#{best.number})")
+
+
+def trial_line(trial: FrozenTrial) -> str:
+    """One line saying how a trial ended."""
+    state = trial.state.name.lower()
+    if trial.state == TrialState.FAIL:
+        outcome = f"failed: {trial.user_attrs.get(schema.FAIL_REASON, 'unknown reason')}"
+    elif trial.state == TrialState.PRUNED:
+        last = max(trial.intermediate_values, default=None)
+        outcome = f"{state} at epoch {last}" if last is not None else state
+    else:
+        outcome = f"val {trial.value:.4g}, best epoch {trial.user_attrs.get(schema.BEST_EPOCH)}"
+    seconds = trial.duration.total_seconds() if trial.duration else 0.0
+    params = " ".join(f"{k}={_compact(v)}" for k, v in trial.params.items())
+    return f"trial {trial.number:>3} {outcome} ({seconds:.1f}s) {params}"
+
+
+def _compact(value: object) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)

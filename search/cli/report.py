@@ -1,0 +1,158 @@
+"""`lstm-search report STUDY`: the pictures of a study, as PNG files.
+
+- history.png: best validation MSE so far, against finished trials and wall time, with
+  persistence's validation MSE as the line to beat;
+- importances.png: Optuna's parameter importances (its default evaluator, PED-ANOVA);
+- learning_curves.png: validation MSE per epoch of the top trials;
+- test_forecast.png: the best model's one-step forecasts of the test split against the actual
+  values and the persistence baseline.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import optuna
+from matplotlib.figure import Figure
+from optuna.trial import FrozenTrial, TrialState
+
+from search.cli.parsing import add_data_options, command_parser
+from search.cli.plots import best_so_far, plot_best_so_far, save_png
+from search.data.windows import ForecastDataset
+from search.errors import ConfigError
+from search.results.evaluation import HeldOutForecasts
+from search.results.scores import best_held_out_forecasts, study_dataset
+from search.store import schema
+from search.store.storage import storage_url
+from search.store.study import load_named_study
+
+TOP_CURVES = 5
+
+
+def report(argv: Sequence[str]) -> int:
+    """PNG plots of a study's history, importances, learning curves and test forecast"""
+    parser = command_parser("report", report.__doc__)
+    parser.add_argument("study")
+    parser.add_argument("--out", help="directory for the PNG files (default: report-STUDY)")
+    add_data_options(parser, season=True)
+    args = parser.parse_args(argv)
+    url = storage_url(args.storage)
+    study = load_named_study(args.study, url)
+    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    if not complete:
+        raise ConfigError(f"study {args.study!r} has no complete trial yet; run the search first")
+    out = Path(args.out or f"report-{study.study_name}")
+    out.mkdir(parents=True, exist_ok=True)
+    dataset = study_dataset(study, args.data)
+    persistence = _persistence_val_mse(study, dataset)
+    written = [
+        plot_best_so_far(
+            {study.study_name: [best_so_far(study.get_trials(deepcopy=False))]},
+            out / "history.png",
+            f"{study.study_name}: best validation MSE so far",
+            threshold=persistence,
+            threshold_label=f"persistence ({persistence:.3g})",
+        ),
+        save_png(learning_curves(complete), out / "learning_curves.png"),
+    ]
+    importances = parameter_importances(study)
+    if importances is not None:
+        written.append(save_png(importances, out / "importances.png"))
+    trial, forecasts = best_held_out_forecasts(study, url, dataset, args.season)
+    written.append(save_png(forecast_figure(forecasts, trial), out / "test_forecast.png"))
+    for path in written:
+        print(f"wrote {path}")
+    if importances is None:
+        print("importances: skipped, they need two complete trials with different parameters")
+    return 0
+
+
+def learning_curves(complete: Sequence[FrozenTrial]) -> Figure:
+    """Validation MSE per epoch of the best few complete trials, the best one marked."""
+    figure = Figure(figsize=(8, 4.8), layout="constrained")
+    axes = figure.subplots()
+    top = sorted(complete, key=lambda t: t.value)[:TOP_CURVES]
+    for rank, trial in enumerate(top):
+        epochs = sorted(trial.intermediate_values)
+        axes.plot(
+            epochs,
+            [trial.intermediate_values[e] for e in epochs],
+            marker="o",
+            markersize=3,
+            linewidth=2.5 if rank == 0 else 1.2,
+            label=f"trial {trial.number} (best {trial.value:.3g})",
+        )
+    axes.set_xlabel("epoch")
+    axes.set_ylabel("validation MSE (scaled)")
+    axes.grid(True, alpha=0.3)
+    axes.legend()
+    axes.set_title(f"learning curves of the top {len(top)} trials")
+    return figure
+
+
+def parameter_importances(study: optuna.Study) -> Figure | None:
+    """Optuna's parameter importances; None until two trials are complete.
+
+    With fewer, Optuna's default evaluator (PED-ANOVA) has nothing to compare and draws every
+    parameter as equally unimportant.
+    """
+    if len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))) < 2:
+        return None
+    matplotlib.use("Agg")  # Optuna's matplotlib plots go through pyplot; never open a window
+    from matplotlib import pyplot
+
+    # Optuna switches pyplot to its "ggplot" style; rc_context keeps that out of our figures.
+    with warnings.catch_warnings(), matplotlib.rc_context():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        try:
+            axes = optuna.visualization.matplotlib.plot_param_importances(study)
+        except (RuntimeError, ValueError):
+            return None
+    figure = axes.get_figure()
+    pyplot.close(figure)  # drop pyplot's reference; the figure itself stays usable
+    figure.set_size_inches(8, 4.8)
+    figure.set_layout_engine("constrained")
+    return figure  # type: ignore[return-value]
+
+
+def forecast_figure(forecasts: HeldOutForecasts, trial: FrozenTrial) -> Figure:
+    """One-step test forecasts of the best model and persistence against the actual values."""
+    figure = Figure(figsize=(12, 4.8), layout="constrained")
+    axes = figure.subplots()
+    x = forecasts.time if forecasts.time is not None else np.arange(len(forecasts.actual))
+    mse = {
+        name: float(np.mean((values[:, 0] - forecasts.actual[:, 0]) ** 2))
+        for name, values in (("model", forecasts.model), ("persistence", forecasts.persistence))
+    }
+    axes.plot(x, forecasts.actual[:, 0], color="black", linewidth=1.6, label="actual")
+    axes.plot(
+        x,
+        forecasts.persistence[:, 0],
+        color="0.55",
+        linestyle="--",
+        linewidth=1.0,
+        label=f"persistence (MSE {mse['persistence']:.3g})",
+    )
+    axes.plot(
+        x,
+        forecasts.model[:, 0],
+        color="tab:red",
+        linewidth=1.2,
+        label=f"trial {trial.number} (MSE {mse['model']:.3g})",
+    )
+    axes.set_xlabel("time" if forecasts.time is not None else "row")
+    axes.set_ylabel("value (data units)")
+    axes.grid(True, alpha=0.3)
+    axes.legend()
+    axes.set_title("test split: one-step-ahead forecasts against the actual values")
+    return figure
+
+
+def _persistence_val_mse(study: optuna.Study, dataset: ForecastDataset) -> float:
+    """Persistence's validation MSE in the model's units, where its forecast change is 0."""
+    val = dataset.windows(int(study.user_attrs[schema.CONFIG]["seq_len"]))["val"]
+    return float(val.targets[val.anchors].square().mean())

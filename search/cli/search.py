@@ -1,0 +1,78 @@
+"""`lstm-search [OPTIONS]`: run or resume a search, with its messages, progress and summary.
+
+The engine (driver) returns results and prints nothing; everything the user reads while a
+search runs is printed here.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from search.cli.progress import Progress
+from search.cli.summary import print_summary
+from search.run.driver import Search, held_out_score, open_search, plan, run_to_target
+from search.run.options import SearchOptions
+from search.store.storage import masked
+from search.store.trials import counts
+
+
+def run_search(options: SearchOptions) -> int:
+    """Run or resume the study `options` describe, telling the user how it goes."""
+    checked = plan(options)
+    if checked.target < options.trials:
+        print(
+            f"the {checked.space.name} grid has {checked.target} cells; the study stops at "
+            f"{checked.target} trials"
+        )
+    search = open_search(checked)
+    study, target = search.study, checked.target
+    finished = counts(study).finished
+    if finished >= target:
+        print(
+            f"study {study.study_name} already has {finished} finished trials (target "
+            f"{target}); raise --trials to run more"
+        )
+        print_summary(study, checked.url, score=held_out_score(search))
+        return 0
+    _announce(search, finished)
+    started = time.monotonic()
+    finished = run_with_progress(search)
+    if finished < target:
+        print(
+            f"stopped at {finished} of {target} trials (timeout); run the same command "
+            "again to continue",
+            file=sys.stderr,
+        )
+    elapsed = time.monotonic() - started
+    print_summary(study, checked.url, elapsed=elapsed, score=held_out_score(search))
+    return 0
+
+
+def run_with_progress(search: Search) -> int:
+    """Run the search to its target under a progress bar; return the finished trials."""
+    checked = search.plan
+    with Progress(search.study, checked.target, quiet=checked.options.quiet) as progress:
+        return run_to_target(search, progress.update)
+
+
+def _announce(search: Search, finished: int) -> None:
+    checked, options = search.plan, search.plan.options
+    target = checked.target
+    verb = f"resuming at {finished} of {target}" if finished else f"starting, {target} trials"
+    workers = f" with {options.workers} workers" if options.workers > 1 else ""
+    print(f"study {checked.name} in {masked(checked.url)}: {verb}{workers}")
+    series = checked.dataset.series
+    if series.imputed or series.dropped:
+        print(
+            f"data: {series.imputed} missing values interpolated, {series.dropped} "
+            "leading/trailing rows dropped"
+        )
+    cores = os.cpu_count() or 1
+    if options.workers > cores:
+        print(
+            f"note: {options.workers} workers on {cores} cores compete for the CPU; "
+            f"--workers {cores} finishes sooner",
+            file=sys.stderr,
+        )

@@ -1,0 +1,111 @@
+"""Reading a study back as text: tables of trials and the end-of-search summary."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+from search.store import schema
+from search.store.artifacts import artifact_dir
+from search.store.storage import DEFAULT_STORAGE, masked
+from search.store.trials import best_trial
+
+TOP = 5
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """Rows as left-aligned text columns under a header."""
+    cells = [[str(h) for h in headers]] + [[_cell(v) for v in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    )
+
+
+def trials_table(trials: Sequence[FrozenTrial]) -> str:
+    """Number, state, value, epochs, seconds, parameters and failure reason of each trial."""
+    names = sorted({name for t in trials for name in t.params})
+    headers = ["trial", "state", "val_loss", "epochs", "seconds", "suggest_s", *names, "note"]
+    rows = [
+        [
+            t.number,
+            t.state.name.lower(),
+            t.value,
+            t.user_attrs.get(schema.EPOCHS_RUN, len(t.intermediate_values) or None),
+            t.duration.total_seconds() if t.duration else None,
+            t.user_attrs.get(schema.SUGGEST_SECONDS),
+            *(t.params.get(name) for name in names),
+            t.user_attrs.get(schema.FAIL_REASON, ""),
+        ]
+        for t in trials
+    ]
+    return table(headers, rows)
+
+
+def score_table(score: Mapping[str, Any]) -> str:
+    """The test score of the best model beside the naive baselines, with its skill."""
+    season = score.get("season")
+    names = {
+        "model": f"best model (trial {score['trial']})",
+        "persistence": "persistence (last value)",
+        "seasonal_naive": f"seasonal naive (season {season})",
+    }
+    rows = [
+        [label, *(score[key][m] for m in ("mse", "mae", "mse_scaled", "mae_scaled"))]
+        for key, label in names.items()
+        if key in score
+    ]
+    lines = [
+        f"test score on {score['windows']} held-out windows (data units, and scaled):",
+        table(["forecast", "mse", "mae", "mse_scaled", "mae_scaled"], rows),
+        f"skill against persistence: {score['skill']:.3f} (1 - MSE model / MSE persistence)",
+    ]
+    if "seasonal_naive" not in score:
+        lines.append("seasonal naive: no season known; pass --season STEPS")
+    return "\n".join(lines)
+
+
+def print_summary(
+    study: optuna.Study,
+    url: str,
+    elapsed: float | None = None,
+    score: Mapping[str, Any] | None = None,
+) -> None:
+    """The top trials, the best parameters, the test score and where to look next."""
+    trials = study.get_trials(deepcopy=False)
+    states = {s: sum(t.state == s for t in trials) for s in TrialState}
+    complete = sorted((t for t in trials if t.state == TrialState.COMPLETE), key=lambda t: t.value)
+    print(
+        f"\n{study.study_name}: {states[TrialState.COMPLETE]} complete, "
+        f"{states[TrialState.PRUNED]} pruned, {states[TrialState.FAIL]} failed"
+    )
+    if complete:
+        print(f"top {min(TOP, len(complete))} trials (validation MSE on the scaled series):")
+        print(trials_table(complete[:TOP]))
+    best = best_trial(study)
+    if best is not None:
+        print(f"\nbest trial {best.number}: validation MSE {best.value:.4g}")
+        for name, value in best.params.items():
+            print(f"  {name} = {value}")
+    if score is not None:
+        print(f"\n{score_table(score)}")
+    if elapsed is not None:
+        print(f"\nelapsed {elapsed // 60:.0f} min {elapsed % 60:.0f} s")
+    storage = "" if url == DEFAULT_STORAGE else f" --storage {masked(url)}"
+    if best is not None:
+        print(
+            f"best model: saved in {artifact_dir(url)}; lstm-search export "
+            f"{study.study_name}{storage} --out model.pt"
+        )
+    print(f"dashboard: lstm-search dashboard{storage}")
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)

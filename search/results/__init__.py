@@ -1,0 +1,1 @@
+"""What a finished study tells its users: the best model's honest test score beside baselines."""

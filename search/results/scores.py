@@ -1,0 +1,111 @@
+"""What a study leaves its users: the best model, its test score, and the data it came from.
+
+A study records where its data came from (`source`), so every command that reads results back
+rebuilds exactly the dataset the trials saw; the data's fingerprint guards against a changed
+file. The test score is computed once per best trial and stored on the study.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import optuna
+from optuna.trial import FrozenTrial
+
+from search.data.series import Series, load_series
+from search.data.windows import ForecastDataset
+from search.errors import ConfigError, DataError
+from search.results.evaluation import HeldOutForecasts, held_out_forecasts, infer_season, score
+from search.store import schema
+from search.store.artifacts import load_file
+from search.store.trials import best_trial
+from search.training.checkpoint import Checkpoint, decode, rebuild
+
+
+def record_source(
+    study: optuna.Study, data: str | None, time_col: str | None, season: int | None
+) -> None:
+    """Remember where the study's data is, so results can be scored and forecast later."""
+    path = str(Path(data).resolve()) if data is not None else None
+    study.set_user_attr(schema.SOURCE, {"path": path, "time_col": time_col, "season": season})
+
+
+def study_series(study: optuna.Study, data: str | None = None) -> Series:
+    """The study's series, read from `data` if given, else from where the search read it."""
+    config = study.user_attrs.get(schema.CONFIG)
+    if config is None:
+        raise ConfigError(
+            f"study {study.study_name!r} was not made by lstm-search; it has no configuration"
+        )
+    source = study.user_attrs.get(schema.SOURCE, {})
+    return load_series(
+        data or source.get("path"),
+        config["target"],
+        tuple(config["features"]),
+        source.get("time_col"),
+    )
+
+
+def study_dataset(study: optuna.Study, data: str | None = None) -> ForecastDataset:
+    """The dataset the study's trials were trained and validated on, split the same way."""
+    series = study_series(study, data)
+    config = study.user_attrs[schema.CONFIG]
+    if series.fingerprint != config["fingerprint"]:
+        raise DataError(
+            f"the data read for study {study.study_name!r} is not the data it was searched on "
+            "(its fingerprint differs); pass --data with the original file"
+        )
+    return ForecastDataset(series, int(config["horizon"]), tuple(config["split"]))
+
+
+def best_model(study: optuna.Study, url: str) -> tuple[FrozenTrial, Checkpoint]:
+    """The best trial and its saved model file's content."""
+    trial = best_trial(study)
+    if trial is None:
+        raise ConfigError(
+            f"study {study.study_name!r} has no complete trial yet; run the search first"
+        )
+    return trial, decode(load_file(url, trial))
+
+
+def best_held_out_forecasts(
+    study: optuna.Study, url: str, dataset: ForecastDataset, season: int | None = None
+) -> tuple[FrozenTrial, HeldOutForecasts]:
+    """The best model's and the baselines' forecasts of the study's test windows."""
+    trial, checkpoint = best_model(study, url)
+    season = season or study.user_attrs.get(schema.SOURCE, {}).get("season")
+    season = season or infer_season(dataset.series.time)
+    model = rebuild(checkpoint, dataset.device)
+    return trial, held_out_forecasts(model, dataset, checkpoint.seq_len, season)
+
+
+def best_score(
+    study: optuna.Study,
+    url: str,
+    dataset: Callable[[], ForecastDataset],
+    season: int | None = None,
+) -> dict[str, object]:
+    """The best trial's stored test score; computed and stored first if missing or stale.
+
+    `dataset` gives the study's dataset (see `study_dataset`); it is called only to score.
+    """
+    stored = study.user_attrs.get(schema.TEST_SCORE)
+    best = best_trial(study)
+    if _current(stored, best, season):
+        return stored  # type: ignore[return-value]
+    trial, forecasts = best_held_out_forecasts(study, url, dataset(), season)
+    result = {"trial": trial.number, "val_loss": trial.value, **score(forecasts)}
+    study.set_user_attr(schema.TEST_SCORE, result)
+    return result
+
+
+def _current(
+    stored: Mapping[str, object] | None, best: FrozenTrial | None, season: int | None
+) -> bool:
+    return (
+        stored is not None
+        and best is not None
+        and stored.get("trial") == best.number
+        and season in (None, stored.get("season"))
+    )

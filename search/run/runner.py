@@ -1,0 +1,148 @@
+"""The worker loop: claim a slot, run the trial, tell the storage; until the study has N.
+
+Trials go through ask/tell rather than `Study.optimize`, because the slot must be claimed under
+a lock around `ask` (see slots.py) and an interrupted trial must be requeued, not only failed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+from search.errors import SearchAborted, TrialFailure
+from search.store import schema
+from search.store.backends import StudyLock
+from search.store.optuna_internals import heartbeat, record_heartbeat, set_system_attr, stored_trial
+from search.store.slots import fail_dead_trials, owner
+from search.store.storage import requeue
+from search.store.trials import counts
+from search.strategies.finite import FiniteSampler
+
+MAX_CONSECUTIVE_FAILURES = 5
+WAIT_SECONDS = 2.0
+
+Objective = Callable[[optuna.Trial], float]
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """How a worker's loop ended."""
+
+    finished: int
+    ran: int
+    timed_out: bool
+
+
+def run_trials(
+    study: optuna.Study,
+    objective: Objective,
+    target: int,
+    lock: StudyLock,
+    timeout: float | None = None,
+    on_trial: Callable[[FrozenTrial], None] | None = None,
+) -> RunOutcome:
+    """Run trials until the study holds `target` finished ones (or `timeout` seconds pass)."""
+    started = time.monotonic()
+    ran = failures_in_a_row = 0
+    while True:
+        if timeout is not None and time.monotonic() - started >= timeout:
+            return RunOutcome(counts(study).finished, ran, timed_out=True)
+        trial, finished = _claim(study, target, lock)
+        if trial is None:
+            if finished >= target:
+                return RunOutcome(finished, ran, timed_out=False)
+            time.sleep(WAIT_SECONDS)  # the last slots are running elsewhere; one may yet fail
+            continue
+        frozen = _run(study, trial, objective, lock)
+        ran += 1
+        failures_in_a_row = failures_in_a_row + 1 if frozen.state == TrialState.FAIL else 0
+        if on_trial is not None:
+            on_trial(frozen)
+        if failures_in_a_row >= MAX_CONSECUTIVE_FAILURES:
+            raise SearchAborted(
+                f"{failures_in_a_row} trials in a row failed (last: "
+                f"{frozen.user_attrs.get(schema.FAIL_REASON)}); narrow the space (e.g. lower the "
+                "learning-rate range) or check the data"
+            )
+
+
+def _claim(study: optuna.Study, target: int, lock: StudyLock) -> tuple[optuna.Trial | None, int]:
+    """Under the study's lock: requeue dead trials, then create a trial if a slot is free."""
+    with _interrupts_deferred(), lock.held():
+        fail_dead_trials(study)
+        finished, running = counts(study)
+        if finished + running >= target:
+            return None, finished
+        if isinstance(study.sampler, FiniteSampler) and study.sampler.is_exhausted(study):
+            raise SearchAborted(
+                "every remaining grid cell has failed too often; look at the failed "
+                "trials' fail_reason (lstm-search show) and adjust the space"
+            )
+        with warnings.catch_warnings():
+            # Optuna warns that heartbeat is meant for Study.optimize; _run beats it here.
+            warnings.filterwarnings("ignore", "Heartbeat of storage", UserWarning)
+            asked = time.perf_counter()
+            trial = study.ask()
+        # The objective adds the time of its suggest calls, where Optuna runs relative sampling.
+        trial.set_user_attr(schema.SUGGEST_SECONDS, round(time.perf_counter() - asked, 3))
+        # Owner and first heartbeat before the lock is released: a trial without them could
+        # never be found dead (Optuna ignores trials that never beat).
+        set_system_attr(study, trial, schema.OWNER, owner())
+        record_heartbeat(study, trial)
+        return trial, finished
+
+
+def _run(
+    study: optuna.Study, trial: optuna.Trial, objective: Objective, lock: StudyLock
+) -> FrozenTrial:
+    """Run one trial and tell the storage how it ended; Ctrl-C requeues it and re-raises.
+
+    Failing and requeueing happen under the slot lock: between the two, a claim would see the
+    trial's grid cell free and run it twice.
+    """
+    with heartbeat(study, trial):
+        try:
+            value = objective(trial)
+        except optuna.TrialPruned:
+            study.tell(trial, state=TrialState.PRUNED)
+        except TrialFailure as failure:
+            trial.set_user_attr(schema.FAIL_REASON, str(failure))
+            study.tell(trial, state=TrialState.FAIL)
+        except BaseException as error:  # Ctrl-C, SIGTERM or a bug: nothing is lost, re-raise
+            reason = "interrupted" if isinstance(error, KeyboardInterrupt) else repr(error)
+            with _interrupts_deferred(), lock.held():
+                trial.set_user_attr(schema.FAIL_REASON, reason)
+                study.tell(trial, state=TrialState.FAIL)
+                requeue(study, stored_trial(study, trial))
+            raise
+        else:
+            study.tell(trial, value)
+    return stored_trial(study, trial)
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM until the block ends, so storage updates are never half done."""
+    received: list[int] = []
+    signals = (signal.SIGINT, signal.SIGTERM)
+    try:
+        previous = {
+            s: signal.signal(s, lambda number, frame: received.append(number)) for s in signals
+        }
+    except ValueError:  # not the main thread: signals cannot arrive here anyway
+        yield
+        return
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if received:
+            raise KeyboardInterrupt

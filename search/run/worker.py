@@ -1,0 +1,25 @@
+"""One worker process of `lstm-search --workers N`: reads its options on stdin, runs trials."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from search.run.driver import open_search, plan, run_here
+from search.run.options import SearchOptions
+from search.run.process import guarded
+
+
+def main() -> int:
+    """Run trials of the study the options on stdin describe, until it has its target."""
+    fields = json.load(sys.stdin)
+    options = SearchOptions(
+        **{**fields, "features": tuple(fields["features"]), "split": tuple(fields["split"])}
+    )
+    return guarded(
+        lambda: run_here(open_search(plan(options)), None) or 0, interrupted_message=None
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

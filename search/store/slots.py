@@ -1,0 +1,98 @@
+"""Claiming a trial slot: the study ends with exactly N finished trials, whoever runs them.
+
+Optuna counts trials per process (`n_trials`) or after the fact (`MaxTrialsCallback`), so workers
+sharing a study overshoot. Here a worker takes a lock that all workers of the study share, counts
+the trials that are finished or running, and creates its trial only if that count is below N:
+count and creation happen under one lock, so no two workers can take the last slot.
+
+The lock is the storage backend's (backends.py): an advisory lock on PostgreSQL, an flock beside
+a SQLite database.
+
+A trial left RUNNING by a dead process would hold its slot until the heartbeat's grace period
+ends; trials record their owner (host, pid, process start), so a worker on the same host fails
+and requeues them at once.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+from search.store import schema
+from search.store.optuna_internals import fail_stale_trials, fail_with_reason, stored_trial
+from search.store.storage import requeue
+
+
+def owner() -> dict[str, object]:
+    """This process, as recorded on the trials it runs."""
+    return {"host": _pid_space(), "pid": os.getpid(), "started": _start_time(os.getpid())}
+
+
+def _pid_space() -> str:
+    """Where this process's pids mean something: the host, and on Linux its pid namespace.
+
+    Containers sharing a hostname (host networking) have separate pid namespaces; a pid from
+    one of them says nothing about a process in another.
+    """
+    try:
+        return f"{socket.gethostname()}/{os.readlink('/proc/self/ns/pid')}"
+    except OSError:
+        return socket.gethostname()
+
+
+def fail_dead_trials(study: optuna.Study) -> list[int]:
+    """Fail and requeue RUNNING trials whose process is gone; return their numbers.
+
+    Trials of this host are checked by pid at once; others by Optuna's heartbeat grace period.
+    Call it only while holding the study's lock.
+    """
+    fail_stale_trials(study)  # other hosts; requeued by the storage callback
+    failed = []
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        if _is_orphan(trial):
+            # Under the lock no other worker can finish it between these two writes.
+            fail_with_reason(study, trial, schema.FAIL_REASON, "process died")
+            requeue(study, stored_trial(study, trial))
+            failed.append(trial.number)
+    return failed
+
+
+def _is_orphan(trial: FrozenTrial) -> bool:
+    recorded = trial.system_attrs.get(schema.OWNER)
+    if recorded is None:
+        # Claims record the owner before releasing the lock, and this runs under the lock: a
+        # trial without one was created by a process that died while claiming it.
+        return True
+    if recorded.get("host") != _pid_space():
+        return False
+    pid = int(recorded["pid"])
+    return _start_time(pid) != recorded.get("started")
+
+
+def _start_time(pid: int) -> str | None:
+    """Start time of a process (clock ticks since boot), None if it does not exist.
+
+    Comparing it, not only the pid, keeps a recycled pid from passing for the dead worker.
+    """
+    if not os.path.isdir("/proc/self"):
+        return _alive_marker(pid)
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            # Field 22; the command name (field 2) may hold spaces, so split after its ')'.
+            return stat.read().rsplit(")", 1)[1].split()[19]
+    except FileNotFoundError:
+        return None
+
+
+def _alive_marker(pid: int) -> str | None:
+    """Without /proc (macOS): whether the pid exists, the best evidence there is."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass
+    return "alive"

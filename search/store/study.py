@@ -1,0 +1,109 @@
+"""Creating or resuming a study: its recorded configuration, sampler and pruner.
+
+A study's configuration (data, split, space, strategy, budget, seed) is stored on it when it is
+created; resuming with another is refused with the differences listed, because trials run under
+two configurations cannot be compared.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import optuna
+from optuna.pruners import BasePruner
+from optuna.samplers import BaseSampler
+
+from search.errors import ConfigError
+from search.store import schema
+from search.store.storage import masked, open_storage, storage_url
+
+
+def versions() -> dict[str, str]:
+    """Versions of the libraries a study's results depend on (kept for provenance)."""
+    names = ("lstm-search", "torch", "optuna", "scikit-optimize")
+    found = {}
+    for name in names:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def open_study(
+    storage: optuna.storages.BaseStorage,
+    url: str,
+    name: str,
+    config: Mapping[str, Any],
+    sampler: BaseSampler,
+    pruner: BasePruner,
+) -> optuna.Study:
+    """Create the study, or load it; refused if its stored configuration differs."""
+    check_resumable(storage, url, name, config)
+    study = optuna.create_study(
+        storage=storage,
+        study_name=name,
+        sampler=sampler,
+        pruner=pruner,
+        direction="minimize",
+        load_if_exists=True,
+    )
+    if schema.CONFIG not in study.user_attrs:
+        study.set_user_attr(schema.CONFIG, json_safe(config))
+        study.set_user_attr(schema.VERSIONS, versions())
+    return study
+
+
+def check_resumable(
+    storage: optuna.storages.BaseStorage, url: str, name: str, config: Mapping[str, Any]
+) -> None:
+    """Refuse before anything is written if `name` exists with another configuration."""
+    try:
+        study_id = storage.get_study_id_from_name(name)
+    except KeyError:
+        return
+    stored = storage.get_study_user_attrs(study_id).get(schema.CONFIG)
+    differences = diff(stored, json_safe(config)) if stored is not None else []
+    if differences:
+        raise ConfigError(
+            f"study {name!r} in {masked(url)} was run with another configuration "
+            f"({'; '.join(differences)}); rerun with the original options, or start a new "
+            f"study with --study NAME"
+        )
+
+
+def diff(stored: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
+    """Human-readable differences between two configurations, one per key."""
+    keys = sorted(set(stored) | set(current))
+    return [
+        f"{key}: stored {_short(stored.get(key))}, now {_short(current.get(key))}"
+        for key in keys
+        if stored.get(key) != current.get(key)
+    ]
+
+
+def json_safe(value: Any) -> Any:
+    """`value` as it reads back from the storage's JSON (tuples become lists)."""
+    return json.loads(json.dumps(value))
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def load_named_study(name: str, url: str | None) -> optuna.Study:
+    """The study called `name`; refused with the names there are when it does not exist."""
+    url = storage_url(url)
+    storage = open_storage(url, create=False)
+    try:
+        return optuna.load_study(study_name=name, storage=storage)
+    except KeyError:
+        names = ", ".join(optuna.get_all_study_names(storage)) or "none"
+        raise ConfigError(
+            f"no study {name!r} in {masked(url)} (studies: {names}); check the "
+            "name with lstm-search studies"
+        ) from None

@@ -1,0 +1,131 @@
+"""The model file: everything needed to rebuild a trained forecaster and use it.
+
+In memory it is a typed `Checkpoint`; on disk a plain dict that `torch.load(...,
+weights_only=True)` accepts (tensors, numbers, strings, lists and dicts), so loading a file from
+someone else cannot run code. The same bytes are the trial's Optuna artifact and what
+`lstm-search export` writes.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from models import ModelConfig, build_model
+from search.data.windows import Scaling
+from search.errors import ConfigError
+
+FORMAT = "lstm-search-model/1"
+TREND = (
+    "inputs: the target's one-step changes divided by scaling.target_step_std, then the "
+    "features as z-scores; outputs: the change from the last observed target value, divided "
+    "by scaling.target_step_std, for each of the horizon steps"
+)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A trained model with what it needs to forecast: shape, weights, scaling and columns.
+
+    `provenance` says which study, trial and data made it; it is stored beside the other keys.
+    """
+
+    arch: str
+    model: ModelConfig
+    hyperparameters: dict[str, Any]
+    state_dict: dict[str, torch.Tensor] = field(repr=False)
+    scaling: Scaling
+    columns: tuple[str, ...]
+    seq_len: int
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def horizon(self) -> int:
+        """Steps forecast at once."""
+        return self.model.horizon
+
+    def to_file_dict(self) -> dict[str, object]:
+        """The plain dict written to the file."""
+        return {
+            "format": FORMAT,
+            "arch": self.arch,
+            "model": asdict(self.model),
+            "hyperparameters": dict(self.hyperparameters),
+            "state_dict": dict(self.state_dict),
+            "scaling": self.scaling.to_dict(),
+            "columns": list(self.columns),
+            "seq_len": self.seq_len,
+            "horizon": self.horizon,
+            "trend": TREND,
+            **self.provenance,
+        }
+
+    @classmethod
+    def from_file_dict(cls, stored: Mapping[str, Any]) -> Checkpoint:
+        """The checkpoint a file's dict describes (see `to_file_dict`)."""
+        scaling = stored["scaling"]
+        own = {"format", "arch", "model", "hyperparameters", "state_dict", "scaling", "columns"}
+        own |= {"seq_len", "horizon", "trend"}
+        return cls(
+            arch=str(stored["arch"]),
+            model=ModelConfig(**stored["model"]),
+            hyperparameters=dict(stored["hyperparameters"]),
+            state_dict=dict(stored["state_dict"]),
+            scaling=Scaling(
+                float(scaling["target_step_std"]),
+                tuple(map(float, scaling["feature_mean"])),
+                tuple(map(float, scaling["feature_std"])),
+            ),
+            columns=tuple(stored["columns"]),
+            seq_len=int(stored["seq_len"]),
+            provenance={k: v for k, v in stored.items() if k not in own},
+        )
+
+
+def encode(checkpoint: Checkpoint) -> bytes:
+    """The checkpoint as the bytes of a `.pt` file."""
+    buffer = io.BytesIO()
+    torch.save(checkpoint.to_file_dict(), buffer)
+    return buffer.getvalue()
+
+
+def decode(source: bytes | str | Path) -> Checkpoint:
+    """Read a model file (bytes or a path) safely, with `weights_only=True`."""
+    stream = io.BytesIO(source) if isinstance(source, bytes) else source
+    try:
+        stored = torch.load(stream, map_location="cpu", weights_only=True)
+    except (OSError, RuntimeError, EOFError) as error:
+        raise ConfigError(
+            f"cannot read the model file ({error}); export it again with lstm-search export"
+        ) from error
+    if not isinstance(stored, dict) or stored.get("format") != FORMAT:
+        raise ConfigError(
+            f"not an lstm-search model file (expected format {FORMAT}); export one with "
+            "lstm-search export STUDY --out model.pt"
+        )
+    return Checkpoint.from_file_dict(stored)
+
+
+def rebuild(checkpoint: Checkpoint, device: torch.device | str = "cpu") -> nn.Module:
+    """The trained model a checkpoint describes, in evaluation mode on `device`."""
+    model = build_model(checkpoint.arch, checkpoint.model)
+    model.load_state_dict(checkpoint.state_dict)
+    return model.to(device).eval()
+
+
+@torch.inference_mode()
+def forecast_next(checkpoint: Checkpoint, values: np.ndarray) -> np.ndarray:
+    """The next `horizon` target values after the last row of `values` (T, 1 + F), in units."""
+    # One more row than the window: the first input is a one-step change and needs a predecessor.
+    recent = values[-(checkpoint.seq_len + 1) :]
+    scaling = checkpoint.scaling
+    inputs = torch.as_tensor(scaling.inputs(recent)[1:], dtype=torch.float32).unsqueeze(0)
+    change = rebuild(checkpoint)(inputs).reshape(1, -1).double().numpy()
+    return scaling.to_units(change, recent[-1:, 0])[0]

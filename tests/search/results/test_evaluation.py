@@ -1,0 +1,78 @@
+"""Test scoring: the model and both baselines on the same held-out windows."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from torch import nn
+
+from search.data.series import Series
+from search.data.windows import ForecastDataset
+from search.results.evaluation import held_out_forecasts, infer_season, score
+from search.training.train import evaluate
+
+
+def make_series(values: np.ndarray, time: pd.DatetimeIndex | None = None) -> Series:
+    return Series("s", values.reshape(-1, 1), ("y",), time, 0, 0, "f")
+
+
+class Constant(nn.Module):
+    """Forecasts the same scaled change for every window: a model with a known error."""
+
+    def __init__(self, horizon: int, change: float) -> None:
+        super().__init__()
+        self.out = torch.full((1, horizon, 1), change)
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        return self.out.expand(len(inputs), -1, -1)
+
+
+@pytest.mark.parametrize(
+    ("spacing", "season"),
+    [("h", 24), ("D", 7), ("W-SAT", 52), ("MS", 12), ("min", None)],
+)
+def test_season_follows_the_spacing_of_the_time_column(spacing: str, season: int | None) -> None:
+    assert infer_season(pd.date_range("2020-01-01", periods=40, freq=spacing)) == season
+
+
+def test_no_time_column_means_no_season() -> None:
+    assert infer_season(None) is None
+
+
+def test_seasonal_naive_is_exact_on_a_periodic_series_and_persistence_is_not() -> None:
+    t = np.arange(300)
+    ds = ForecastDataset(make_series(np.sin(2 * np.pi * t / 7)), horizon=3)
+    forecasts = held_out_forecasts(Constant(3, 0.0), ds, seq_len=10, season=7)
+    result = score(forecasts)
+    assert result["seasonal_naive"]["mse"] == pytest.approx(0, abs=1e-20)
+    assert result["persistence"]["mse"] > 0.1
+    # A model that always forecasts no change is persistence, so it has no skill.
+    assert result["model"]["mse"] == pytest.approx(result["persistence"]["mse"])
+    assert result["skill"] == pytest.approx(0, abs=1e-12)
+
+
+def test_errors_in_units_and_scaled_agree_with_the_training_loss() -> None:
+    rng = np.random.default_rng(1)
+    ds = ForecastDataset(make_series(np.cumsum(rng.normal(0.5, 2.0, 400))), horizon=2)
+    model = Constant(2, 0.25)
+    result = score(held_out_forecasts(model, ds, seq_len=12, season=None))
+    step_std = ds.scaling.target_step_std
+    assert result["model"]["mse_scaled"] == pytest.approx(result["model"]["mse"] / step_std**2)
+    assert result["model"]["mae_scaled"] == pytest.approx(result["model"]["mae"] / step_std)
+    # The scaled test MSE is the loss the trainer's own evaluation reports on the test split.
+    assert result["model"]["mse_scaled"] == pytest.approx(
+        evaluate(model, ds.windows(12)["test"]), rel=1e-5
+    )
+    assert "seasonal_naive" not in result and result["season"] is None
+    assert result["windows"] == len(ds.windows(12)["test"])
+
+
+def test_forecasts_in_units_are_changes_from_the_last_value() -> None:
+    t = np.arange(200, dtype=float)
+    ds = ForecastDataset(make_series(2 * t + np.sin(t)))
+    forecasts = held_out_forecasts(Constant(1, 1.5), ds, seq_len=5, season=None)
+    step_std = ds.scaling.target_step_std
+    np.testing.assert_allclose(forecasts.model, forecasts.persistence + 1.5 * step_std)
+    # Consecutive windows: each one's last observed value is the previous one's actual.
+    np.testing.assert_allclose(forecasts.persistence[1:, 0], forecasts.actual[:-1, 0])
+    assert forecasts.time is None

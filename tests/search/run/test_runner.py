@@ -1,0 +1,193 @@
+"""The worker loop: exact counts, failures, interrupts and dead processes, on real SQLite."""
+
+import subprocess
+import sys
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from search.errors import SearchAborted, TrialFailure
+from search.run.runner import MAX_CONSECUTIVE_FAILURES, run_trials
+from search.store import schema
+from search.store.backends import study_lock
+from search.store.slots import fail_dead_trials, owner
+from search.store.storage import open_storage
+from search.store.trials import counts
+from search.strategies import make_sampler
+from search.strategies.grid import MAX_FAILURES
+from search.training.hyperparameters import load_search_space
+
+SPACE = load_search_space("small")
+
+
+def new_study(url: str, strategy: str = "random") -> optuna.Study:
+    return optuna.create_study(
+        storage=open_storage(url),
+        study_name="s",
+        load_if_exists=True,
+        sampler=make_sampler(strategy, SPACE, 0),
+    )
+
+
+def value(trial: optuna.Trial) -> float:
+    return float(SPACE.suggest(trial)["hidden_size"])
+
+
+def test_failed_trials_do_not_count_towards_n(storage_url: str) -> None:
+    calls = []
+
+    def sometimes_fails(trial: optuna.Trial) -> float:
+        calls.append(trial.number)
+        if len(calls) % 3 == 0:
+            raise TrialFailure("loss became nan at epoch 1")
+        return value(trial)
+
+    study = new_study(storage_url)
+    outcome = run_trials(study, sometimes_fails, 6, study_lock(storage_url, "s"))
+    assert outcome.finished == 6 and counts(study) == (6, 0)
+    failed = study.get_trials(states=(TrialState.FAIL,))
+    assert len(failed) == 2
+    assert failed[0].user_attrs[schema.FAIL_REASON] == "loss became nan at epoch 1"
+
+
+def test_too_many_failures_in_a_row_abort_with_the_reason(storage_url: str) -> None:
+    def always_fails(trial: optuna.Trial) -> float:
+        SPACE.suggest(trial)
+        raise TrialFailure("out of memory at batch size 64")
+
+    with pytest.raises(SearchAborted, match="out of memory at batch size 64"):
+        run_trials(new_study(storage_url), always_fails, 10, study_lock(storage_url, "s"))
+    assert len(new_study(storage_url).trials) == MAX_CONSECUTIVE_FAILURES
+
+
+def test_interrupted_trial_is_failed_requeued_and_rerun_first(storage_url: str) -> None:
+    def interrupted_at_third(trial: optuna.Trial) -> float:
+        result = value(trial)
+        if trial.number == 2:
+            raise KeyboardInterrupt
+        return result
+
+    study = new_study(storage_url)
+    with pytest.raises(KeyboardInterrupt):
+        run_trials(study, interrupted_at_third, 5, study_lock(storage_url, "s"))
+    interrupted = study.trials[2]
+    assert interrupted.state == TrialState.FAIL
+    assert interrupted.user_attrs[schema.FAIL_REASON] == "interrupted"
+    waiting = study.get_trials(states=(TrialState.WAITING,))
+    assert [t.params for t in waiting] == [interrupted.params]
+    assert schema.FAIL_REASON not in waiting[0].user_attrs
+
+    study = new_study(storage_url)
+    run_trials(study, value, 5, study_lock(storage_url, "s"))
+    assert counts(study) == (5, 0)
+    assert study.trials[3].params == interrupted.params  # the requeued trial ran next
+    assert not study.get_trials(states=(TrialState.WAITING,))
+
+
+def test_trial_of_a_dead_process_is_failed_and_requeued_at_once(storage_url: str) -> None:
+    study = new_study(storage_url)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    trial = study.ask()
+    SPACE.suggest(trial)
+    study._storage.set_trial_system_attr(
+        trial._trial_id, schema.OWNER, {**owner(), "pid": int(dead.stdout), "started": "1"}
+    )
+    study._storage.record_heartbeat(trial._trial_id)
+    live = study.ask()
+    SPACE.suggest(live)
+    study._storage.set_trial_system_attr(live._trial_id, schema.OWNER, owner())
+
+    with study_lock(storage_url, "s").held():
+        assert fail_dead_trials(study) == [trial.number]
+    assert study.trials[trial.number].user_attrs[schema.FAIL_REASON] == "process died"
+    assert study.trials[live.number].state == TrialState.RUNNING
+    (requeued,) = study.get_trials(states=(TrialState.WAITING,))
+    assert requeued.params == study.trials[trial.number].params
+
+
+def test_trial_claimed_by_a_process_killed_mid_claim_is_requeued(storage_url: str) -> None:
+    study = new_study(storage_url)
+    study.ask()  # created, but its claimer died before recording an owner
+    with study_lock(storage_url, "s").held():
+        assert fail_dead_trials(study) == [0]
+
+
+def test_grid_retries_a_failed_cell_up_to_its_limit(storage_url: str) -> None:
+    attempts: dict[tuple, int] = {}
+    cursed = None
+
+    def first_cell_always_fails(trial: optuna.Trial) -> float:
+        nonlocal cursed
+        params = tuple(sorted(SPACE.suggest(trial).items()))
+        cursed = cursed or params
+        attempts[params] = attempts.get(params, 0) + 1
+        if params == cursed:
+            raise TrialFailure("diverged")
+        return 1.0
+
+    study = new_study(storage_url, "grid")
+    run_trials(study, first_cell_always_fails, 8, study_lock(storage_url, "s"))
+    assert attempts[cursed] == MAX_FAILURES
+    assert counts(study) == (8, 0)
+    done = [
+        tuple(sorted(t.params.items())) for t in study.get_trials(states=(TrialState.COMPLETE,))
+    ]
+    assert len(done) == len(set(done)) == 8 and cursed not in done
+
+
+def test_timeout_stops_claiming_new_trials(storage_url: str) -> None:
+    outcome = run_trials(
+        new_study(storage_url), value, 50, study_lock(storage_url, "s"), timeout=0.0
+    )
+    assert outcome.timed_out and outcome.ran == 0
+
+
+def test_grid_interrupted_at_its_last_cell_resumes_that_cell(storage_url: str, tmp_path) -> None:
+    toml = tmp_path / "two.toml"
+    toml.write_text("[hidden_size]\nlow = 4\nhigh = 8\ngrid = [4, 8]\n")
+    two_cells = load_search_space(toml)
+
+    def study() -> optuna.Study:
+        return optuna.create_study(
+            storage=open_storage(storage_url),
+            study_name="g",
+            load_if_exists=True,
+            sampler=make_sampler("grid", two_cells, 0),
+        )
+
+    def second_interrupted(trial: optuna.Trial) -> float:
+        value = float(two_cells.suggest(trial)["hidden_size"])
+        if trial.number == 1:
+            raise KeyboardInterrupt
+        return value
+
+    with pytest.raises(KeyboardInterrupt):
+        run_trials(study(), second_interrupted, 2, study_lock(storage_url, "g"))
+    resumed = study()
+    run_trials(
+        resumed,
+        lambda t: float(two_cells.suggest(t)["hidden_size"]),
+        2,
+        study_lock(storage_url, "g"),
+    )
+    assert sorted(
+        t.params["hidden_size"] for t in resumed.get_trials(states=(TrialState.COMPLETE,))
+    ) == [4, 8]
+
+
+def test_trial_of_another_pid_namespace_is_left_to_the_heartbeat(storage_url: str) -> None:
+    study = new_study(storage_url)
+    trial = study.ask()
+    SPACE.suggest(trial)
+    elsewhere = {**owner(), "host": f"{owner()['host']}-other-container", "pid": 999_999_999}
+    study._storage.set_trial_system_attr(trial._trial_id, schema.OWNER, elsewhere)
+    study._storage.record_heartbeat(trial._trial_id)
+    with study_lock(storage_url, "s").held():
+        assert fail_dead_trials(study) == []
+    assert study.trials[0].state == TrialState.RUNNING
