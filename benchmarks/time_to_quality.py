@@ -8,7 +8,7 @@ The real measurement (it prints a per-seed table, the median ratio and the targe
 a 2-core machine).
 
 Both sides search the `seed` space for N trials on the bundled CO2 series and are scored by the
-same validation definition: `search.train.evaluate` (MSE on the scaled series) over the
+same validation definition: `search.training.train.evaluate` (MSE on the scaled series) over the
 validation windows of `ForecastDataset(load_series())`, default split, horizon 1, seq_len
 `SearchOptions().seq_len`.
 

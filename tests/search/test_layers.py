@@ -1,0 +1,112 @@
+"""search/ is layered: each sub-package imports only the ones below it, and workers stay lean.
+
+Layers, bottom up: the shared errors and seeds; data; store; strategies; training; results; run;
+cli. A module may import its own layer and the ones below, never one above; no two modules
+import each other, directly or around a loop.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+LAYERS = [
+    ("search.errors", "search.seeding"),
+    ("search.data",),
+    ("search.store",),
+    ("search.strategies",),
+    ("search.training",),
+    ("search.results",),
+    ("search.run",),
+    ("search.cli",),
+    ("search.__main__",),
+]
+
+
+def module_name(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+
+
+MODULES = {module_name(p): p for p in (ROOT / "search").rglob("*.py")}
+
+
+def rank(module: str) -> int | None:
+    for position, prefixes in enumerate(LAYERS):
+        if any(module == p or module.startswith(p + ".") for p in prefixes):
+            return position
+    return None  # the package's own __init__
+
+
+def imports(module: str) -> set[str]:
+    """The search modules `module` imports anywhere in its file (lazy imports included)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(MODULES[module].read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            continue
+        found.update(name for name in names if name in MODULES and name != module)
+    return found
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_a_module_imports_nothing_from_a_layer_above_its_own(module: str) -> None:
+    own = rank(module)
+    if own is None:
+        return
+    above = sorted(name for name in imports(module) if (rank(name) or 0) > own)
+    assert not above, f"{module} (layer {own}) imports {above} from a layer above"
+
+
+def test_every_module_belongs_to_a_layer() -> None:
+    assert [m for m in MODULES if rank(m) is None] == ["search"]
+
+
+def test_no_import_cycle() -> None:
+    graph = {module: imports(module) for module in MODULES}
+    visiting, done = set(), set()
+
+    def visit(module: str, path: list[str]) -> None:
+        if module in done:
+            return
+        assert module not in visiting, f"import cycle: {' -> '.join([*path, module])}"
+        visiting.add(module)
+        for imported in graph[module]:
+            visit(imported, [*path, module])
+        visiting.discard(module)
+        done.add(module)
+
+    for module in graph:
+        visit(module, [])
+
+
+def loaded_after(statement: str, watched: tuple[str, ...]) -> list[str]:
+    """Which of `watched` a fresh interpreter has loaded after running `statement`."""
+    code = f"import sys; {statement}; print(sorted(m for m in {watched!r} if m in sys.modules))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return eval(done.stdout)
+
+
+def test_a_worker_process_imports_neither_the_cli_nor_plotting() -> None:
+    assert loaded_after("import search.run.worker", ("search.cli", "matplotlib")) == []
+
+
+@pytest.mark.parametrize(
+    "package",
+    ["search.data", "search.store", "search.strategies", "search.training", "search.results"],
+)
+def test_lower_packages_load_neither_run_nor_cli(package: str) -> None:
+    statement = f"import pkgutil, importlib, {package}; " + (
+        f"[importlib.import_module(m.name) for m in pkgutil.walk_packages("
+        f"{package}.__path__, '{package}.')]"
+    )
+    assert loaded_after(statement, ("search.run", "search.cli")) == []
