@@ -66,6 +66,8 @@ class Search:
 
 def plan(options: SearchOptions) -> Plan:
     """Every check that can refuse a search: space, data, windows, the stored configuration."""
+    # Before any tensor work: the dataset's tensors are built with the thread budget too.
+    set_threads(THREADS_PER_WORKER)
     space = load_search_space(options.space)
     series = load_series(options.data, options.target, options.features, options.time_col)
     dataset = ForecastDataset(
@@ -86,7 +88,6 @@ def plan(options: SearchOptions) -> Plan:
 
 def open_search(checked: Plan) -> Search:
     """Create or load the planned study (the first write) and its objective."""
-    set_threads(THREADS_PER_WORKER)
     options = checked.options
     pruner = make_pruner(options.pruner, options.epochs)
     study = open_study(

@@ -24,7 +24,7 @@ from search.training.hyperparameters import HYPERPARAMETERS
 
 def default_workers() -> int:
     """One worker per core this process may run on: 2 workers on 2 cores ran the same
-    trials 1.58x faster than 1 (benchmarks/workers.py)."""
+    trials 1.2-1.6x faster than 1 (benchmarks/workers.py, README's Scaling out)."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 

@@ -1,7 +1,8 @@
 """The private Optuna calls lstm-search relies on, in one place to check on each Optuna upgrade.
 
-Optuna's public API has no way to read a study's trials past the pruner's filter, to set a
-system attribute, or to beat a trial's heartbeat outside `Study.optimize`; these do.
+Optuna's public API has no way to read a study's trials past the pruner's filter or through the
+samplers' cache, to set a system attribute, or to beat a trial's heartbeat outside
+`Study.optimize`; these do.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import optuna
+from optuna.distributions import BaseDistribution
 from optuna.storages._heartbeat import get_heartbeat_thread
 from optuna.trial import FrozenTrial, TrialState
 
@@ -19,6 +21,17 @@ from optuna.trial import FrozenTrial, TrialState
 def all_trials(study: optuna.Study) -> list[FrozenTrial]:
     """Every trial of the study as stored, whatever pruner filters the study a sampler sees."""
     return study._storage.get_all_trials(study._study_id, deepcopy=False)
+
+
+def cached_trials(study: optuna.Study, states: tuple[TrialState, ...]) -> list[FrozenTrial]:
+    """The study's trials in `states` as a sampler sees them, through Optuna's trial cache
+    (what Optuna's own samplers read)."""
+    return study._get_trials(deepcopy=False, states=states, use_cache=True)
+
+
+def contains(distribution: BaseDistribution, internal: float) -> bool:
+    """Whether a value in Optuna's internal representation lies inside `distribution`."""
+    return distribution._contains(internal)
 
 
 def stored_trial(study: optuna.Study, trial: optuna.Trial | FrozenTrial) -> FrozenTrial:

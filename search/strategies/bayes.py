@@ -33,6 +33,7 @@ from skopt.utils import cook_estimator
 from threadpoolctl import threadpool_limits
 
 from search.seeding import derived_seed
+from search.store.optuna_internals import cached_trials, contains
 from search.store.trials import FINISHED
 from search.strategies.random import TrialSeededRandomSampler
 
@@ -80,7 +81,7 @@ class SkoptGPSampler(BaseSampler):
     def infer_relative_search_space(
         self, study: optuna.Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
-        trials = study._get_trials(deepcopy=False, states=FINISHED, use_cache=True)
+        trials = cached_trials(study, FINISHED)
         space = intersection_search_space(trials, include_pruned=True)
         return {name: dist for name, dist in space.items() if not dist.single()}
 
@@ -90,9 +91,7 @@ class SkoptGPSampler(BaseSampler):
         self._raise_error_if_multi_objective(study)
         if not search_space:
             return {}
-        trials = study._get_trials(
-            deepcopy=False, states=(*FINISHED, TrialState.RUNNING), use_cache=True
-        )
+        trials = cached_trials(study, (*FINISHED, TrialState.RUNNING))
         # Counted from the storage, so a resumed study never replays its random phase.
         if sum(t.state in FINISHED for t in trials) < self._n_initial_points:
             return {}
@@ -270,7 +269,7 @@ def _encode(dist: BaseDistribution, value: Any) -> int | float | None:
         internal = dist.to_internal_repr(value)  # a categorical gives its index
     except ValueError:
         return None
-    if not dist._contains(internal):
+    if not contains(dist, internal):
         return None
     if _is_stepped(dist):
         return round((internal - dist.low) / dist.step)
