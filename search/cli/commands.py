@@ -11,6 +11,7 @@ import pandas as pd
 
 from search.cli.parsing import add_data_options, command_parser
 from search.cli.summary import score_table, table, trials_table
+from search.data.calendar import frequency
 from search.errors import ConfigError, DataError
 from search.results.scores import best_model, best_score, study_dataset, study_series
 from search.store import schema
@@ -18,9 +19,6 @@ from search.store.storage import masked, open_storage, storage_url
 from search.store.study import load_named_study
 from search.store.trials import best_trial, counts
 from search.training.checkpoint import encode, forecast_next
-
-# Rows the series' frequency is read from: recent enough to follow a change of sampling.
-FREQUENCY_ROWS = 50
 
 
 def studies(argv: Sequence[str]) -> int:
@@ -143,9 +141,10 @@ def predict(argv: Sequence[str]) -> int:
     if args.out:
         forecast.to_csv(args.out)
         print(f"forecast: {args.out}")
+    last = series.time[-1] if series.time is not None else f"row {len(series.values)}"
     print(
-        f"{study.study_name}: trial {trial.number}'s forecast of {series.target} after "
-        f"{series.time[-1] if series.time is not None else f'row {len(series.values)}'}"
+        f"{study.study_name}: trial {trial.number}'s forecast of {series.target} after {last}, "
+        f"where the last observed value is {series.values[-1, 0]:.6g}"
     )
     print(forecast.to_string())
     return 0
@@ -153,6 +152,5 @@ def predict(argv: Sequence[str]) -> int:
 
 def future_times(time: pd.DatetimeIndex, steps: int) -> pd.DatetimeIndex:
     """The `steps` timestamps after the last one, at the series' own frequency."""
-    recent = pd.DatetimeIndex(time[-FREQUENCY_ROWS:], freq="infer")
-    frequency = recent.freq or (time[-1] - time[-2])
-    return pd.date_range(time[-1], periods=steps + 1, freq=frequency)[1:]
+    step = frequency(time) or (time[-1] - time[-2])
+    return pd.date_range(time[-1], periods=steps + 1, freq=step)[1:]

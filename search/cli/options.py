@@ -53,7 +53,17 @@ def search_parser(
         default=defaults.features,
         help="extra input columns, comma-separated",
     )
-    parser.add_argument("--time-col", help="time column (default: detected)")
+    parser.add_argument(
+        "--time-col",
+        help="time column (default: the first column whose values look like dates; integers "
+        "in a column named here are Unix epoch seconds)",
+    )
+    parser.add_argument(
+        "--date-format",
+        metavar="FORMAT",
+        help="strftime format of the time column, e.g. '%%d.%%m.%%Y', where its dates are "
+        "neither ISO nor settled as day-first or month-first by their values (default: detected)",
+    )
     parser.add_argument(
         "--horizon",
         type=positive_int,

@@ -11,7 +11,8 @@ import sys
 import time
 
 from search.cli.progress import Progress
-from search.cli.summary import print_summary
+from search.cli.summary import data_line, print_summary
+from search.data.calendar import infer_season
 from search.run.driver import Search, held_out_score, open_search, plan, run_to_target
 from search.run.options import SearchOptions
 from search.store.storage import masked
@@ -64,11 +65,7 @@ def _announce(search: Search, finished: int) -> None:
     workers = f" with {options.workers} workers" if options.workers > 1 else ""
     print(f"study {checked.name} in {masked(checked.url)}: {verb}{workers}")
     series = checked.dataset.series
-    if series.imputed or series.dropped:
-        print(
-            f"data: {series.imputed} missing values interpolated, {series.dropped} "
-            "leading/trailing rows dropped"
-        )
+    print(data_line(series, options.season or infer_season(series.time)))
     cores = os.cpu_count() or 1
     if options.workers > cores:
         print(

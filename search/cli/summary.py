@@ -6,8 +6,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import optuna
+import pandas as pd
 from optuna.trial import FrozenTrial, TrialState
 
+from search.data.calendar import frequency
+from search.data.series import Series
 from search.store import schema
 from search.store.artifacts import artifact_dir
 from search.store.storage import DEFAULT_STORAGE, masked
@@ -109,3 +112,26 @@ def _cell(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
+
+
+def data_line(series: Series, season: int | None) -> str:
+    """One line saying what was read: rows, time range, frequency, season, columns, gaps."""
+    if series.time is not None:
+        first, last = series.time[0], series.time[-1]
+        when = (
+            f"time column {series.time_col!r} {_stamp(first)} to {_stamp(last)}, frequency "
+            f"{frequency(series.time) or 'irregular'}"
+        )
+    else:
+        when = "no time column"
+    seasonal = f"season {season}" if season is not None else "no season (pass --season N)"
+    features = ", ".join(map(repr, series.features)) or "none"
+    return (
+        f"data: {series.name} ({series.read_as}): {len(series.values):,} rows, {when}, "
+        f"{seasonal}; target {series.target!r}, features {features}; {series.imputed} "
+        f"values interpolated, {series.dropped} leading/trailing rows dropped"
+    )
+
+
+def _stamp(time: pd.Timestamp) -> str:
+    return str(time.date()) if time == time.normalize() else str(time)

@@ -7,6 +7,7 @@ column or count and the fix, before any storage is touched.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -14,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from search.data.cells import is_numeric, looks_like_time, number_format, to_numbers, to_times
+from search.data.csvfile import SEPARATOR_NAMES, read_csv_file
 from search.errors import DataError
 
 BUNDLED_NAME = "co2"
@@ -35,6 +38,8 @@ class Series:
     imputed: int
     dropped: int
     fingerprint: str
+    time_col: str | None = None
+    read_as: str = "comma-separated, decimal point, utf-8"
 
     @property
     def target(self) -> str:
@@ -64,25 +69,35 @@ def load_series(
     target: str | None = None,
     features: tuple[str, ...] = (),
     time_col: str | None = None,
+    date_format: str | None = None,
 ) -> Series:
-    """Read a CSV into a validated Series; None reads the bundled CO2 data."""
+    """Read a CSV into a validated Series; None reads the bundled CO2 data.
+
+    `date_format` (strftime codes) reads a time column whose dates are not ISO and not settled
+    as day-first or month-first by their own values.
+    """
     path = Path(path) if path is not None else bundled_path()
     name = data_name(path)
-    raw = _read_csv(path)
-    time_col = time_col if time_col is not None else _detect_time_column(raw)
-    time = _parse_time(raw, time_col) if time_col is not None else None
+    csv = read_csv_file(path)
+    raw = csv.table
+    if time_col is not None:
+        _check_column(raw, time_col, path, "--time-col")
+    else:
+        time_col = _detect_time_column(raw, (target, *features))
+    time = _parse_time(raw, time_col, date_format) if time_col is not None else None
     numeric = raw.drop(columns=[time_col]) if time_col is not None else raw
     target = _choose_target(numeric, target, path)
     columns = (target, *features)
     for column in columns:
-        _check_column(numeric, column, path)
+        _check_column(numeric, column, path, "--target or --features")
     if len(set(columns)) != len(columns):
         raise DataError(
             f"column {target!r} is both the target and a feature; drop it from --features"
         )
-    table = numeric[list(columns)].apply(pd.to_numeric, errors="coerce")
-    _check_numeric(numeric[list(columns)], table)
-    values, kept, imputed = _fill_gaps(table.to_numpy(dtype=np.float64), columns)
+    used = {column: numeric[column] for column in columns}
+    style = number_format(used)
+    table = np.column_stack([to_numbers(column, cells, style) for column, cells in used.items()])
+    values, kept, imputed = _fill_gaps(table, columns)
     if time is not None:
         time = time[kept]
     _check_not_constant(values, columns)
@@ -93,52 +108,26 @@ def load_series(
         time=time,
         imputed=imputed,
         dropped=len(table) - int(kept.sum()),
-        fingerprint=_fingerprint(path, columns, time_col),
+        fingerprint=_fingerprint(path, columns, time_col, date_format),
+        time_col=time_col,
+        read_as=f"{SEPARATOR_NAMES[csv.separator]}-separated, decimal "
+        f"{'point' if style.decimal == '.' else 'comma'}, {csv.encoding}",
     )
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise DataError(f"no such data file: {path}; pass an existing CSV with --data")
-    try:
-        # A single-column file writes a gap as an empty line; it must stay a row.
-        frame = pd.read_csv(path, skip_blank_lines=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else "empty file"
-        raise DataError(
-            f"cannot read {path} as CSV ({first_line}); pass a comma-separated file "
-            "with a header row"
-        ) from error
-    if frame.empty:
-        raise DataError(f"{path} has no data rows; pass a CSV with a header and at least one row")
-    return frame
+def _detect_time_column(frame: pd.DataFrame, used: tuple[str | None, ...]) -> str | None:
+    """The first column, other than the ones asked for, whose first cells look like dates.
 
-
-def _detect_time_column(frame: pd.DataFrame) -> str | None:
-    """The first non-numeric column whose every value parses as a date, if any."""
+    Only a few cells of each column are probed, so a long text column costs nothing.
+    """
     for column in frame.columns:
-        values = frame[column]
-        if pd.api.types.is_numeric_dtype(values):
-            continue
-        parsed = pd.to_datetime(values, errors="coerce", format="mixed")
-        if parsed.notna().all():
+        if column not in used and looks_like_time(frame[column]):
             return str(column)
     return None
 
 
-def _parse_time(frame: pd.DataFrame, time_col: str) -> pd.DatetimeIndex:
-    if time_col not in frame.columns:
-        raise DataError(
-            f"time column {time_col!r} is not in the file (columns: "
-            f"{', '.join(map(str, frame.columns))}); fix --time-col"
-        )
-    time = pd.DatetimeIndex(pd.to_datetime(frame[time_col], errors="coerce", format="mixed"))
-    if time.isna().any():
-        row = int(np.flatnonzero(time.isna())[0]) + 2  # +1 for the header, +1 for 1-based rows
-        raise DataError(
-            f"time column {time_col!r} has a value that is not a date on line {row}; "
-            "fix the value or choose another --time-col"
-        )
+def _parse_time(frame: pd.DataFrame, time_col: str, date_format: str | None) -> pd.DatetimeIndex:
+    time = to_times(time_col, frame[time_col], date_format)
     duplicated = time.duplicated()
     if duplicated.any():
         stamp = time[duplicated][0]
@@ -147,8 +136,10 @@ def _parse_time(frame: pd.DataFrame, time_col: str) -> pd.DatetimeIndex:
             "the repeated rows"
         )
     if not time.is_monotonic_increasing:
+        row = int(np.flatnonzero(np.diff(time.asi8) < 0)[0]) + 1
         raise DataError(
-            f"timestamps in {time_col!r} are not in increasing order; sort the file by time"
+            f"timestamps in {time_col!r} go back in time on line {row + 2} ({time[row - 1]} "
+            f"then {time[row]}); sort the file by time"
         )
     return time
 
@@ -158,7 +149,7 @@ def _choose_target(frame: pd.DataFrame, target: str | None, path: Path) -> str:
         return target
     if len(frame.columns) == 1:
         return str(frame.columns[0])
-    numeric = [str(c) for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+    numeric = [str(c) for c in frame.columns if is_numeric(frame[c])]
     if not numeric:
         raise DataError(
             f"{path} has no numeric column to forecast; add one, or name it with "
@@ -172,25 +163,19 @@ def _choose_target(frame: pd.DataFrame, target: str | None, path: Path) -> str:
     return numeric[0]
 
 
-def _check_column(frame: pd.DataFrame, column: str, path: Path) -> None:
+def _check_column(frame: pd.DataFrame, column: str, path: Path, option: str) -> None:
     if column not in frame.columns:
-        known = ", ".join(map(str, frame.columns))
         raise DataError(
-            f"column {column!r} is not in {path.name} (columns: {known}); fix "
-            "--target or --features"
+            f"column {column!r} is not in {path.name} (columns: {_listed(frame.columns)}); "
+            f"fix {option}"
         )
 
 
-def _check_numeric(original: pd.DataFrame, coerced: pd.DataFrame) -> None:
-    """Refuse text that is not a number; empty cells are gaps, not errors."""
-    bad = coerced.isna() & original.notna()
-    if bad.to_numpy().any():
-        column = str(bad.columns[bad.any()][0])
-        row = int(np.flatnonzero(bad[column].to_numpy())[0])
-        raise DataError(
-            f"column {column!r} has a non-numeric value {original[column].iloc[row]!r} "
-            f"on line {row + 2}; fix it or leave the cell empty to interpolate it"
-        )
+def _listed(names: Iterable[object], limit: int = 10) -> str:
+    """Names for a message: the first `limit` and how many more."""
+    names = [repr(str(n)) for n in names]
+    more = f", and {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
 
 
 def _fill_gaps(values: np.ndarray, columns: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, int]:
@@ -225,8 +210,13 @@ def _check_not_constant(values: np.ndarray, columns: tuple[str, ...]) -> None:
         )
 
 
-def _fingerprint(path: Path, columns: tuple[str, ...], time_col: str | None) -> str:
-    """Hash of the file's bytes and the column choice: a changed file or column refuses a resume."""
+def _fingerprint(
+    path: Path, columns: tuple[str, ...], time_col: str | None, date_format: str | None
+) -> str:
+    """Hash of the file's bytes and how it is read: a changed file or column refuses a resume."""
     digest = hashlib.sha256(path.read_bytes())
-    digest.update(repr((columns, time_col)).encode())
+    # Without a date format the key is what it was before --date-format existed, so studies
+    # made then keep their fingerprint.
+    choice = (columns, time_col) if date_format is None else (columns, time_col, date_format)
+    digest.update(repr(choice).encode())
     return digest.hexdigest()[:16]

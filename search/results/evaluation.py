@@ -17,11 +17,6 @@ from torch import nn
 from search.data.windows import ForecastDataset
 from search.training.train import EVAL_BATCH
 
-# Season length by the spacing of the time column, in days: hourly data repeats daily, daily
-# data weekly, weekly and monthly data yearly.
-SEASONS = ((1 / 24, 24), (1, 7), (7, 52), (30.4, 12))
-SPACING_TOLERANCE = 0.1
-
 
 @dataclass(frozen=True)
 class HeldOutForecasts:
@@ -34,17 +29,6 @@ class HeldOutForecasts:
     seasonal: np.ndarray | None
     season: int | None
     scale: float  # data units per unit of the scaled series
-
-
-def infer_season(time: pd.DatetimeIndex | None) -> int | None:
-    """Steps per season from the time column's typical spacing; None if unknown."""
-    if time is None or len(time) < 2:
-        return None
-    days = float(np.median((time[1:] - time[:-1]).total_seconds())) / 86_400
-    for spacing, season in SEASONS:
-        if abs(days - spacing) <= SPACING_TOLERANCE * spacing:
-            return season
-    return None
 
 
 @torch.inference_mode()

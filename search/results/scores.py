@@ -13,10 +13,11 @@ from pathlib import Path
 import optuna
 from optuna.trial import FrozenTrial
 
+from search.data.calendar import infer_season
 from search.data.series import Series, load_series
 from search.data.windows import ForecastDataset
 from search.errors import ConfigError, DataError
-from search.results.evaluation import HeldOutForecasts, held_out_forecasts, infer_season, score
+from search.results.evaluation import HeldOutForecasts, held_out_forecasts, score
 from search.store import schema
 from search.store.artifacts import load_file
 from search.store.trials import best_trial
@@ -24,11 +25,17 @@ from search.training.checkpoint import Checkpoint, decode, rebuild
 
 
 def record_source(
-    study: optuna.Study, data: str | None, time_col: str | None, season: int | None
+    study: optuna.Study,
+    data: str | None,
+    time_col: str | None,
+    date_format: str | None,
+    season: int | None,
 ) -> None:
-    """Remember where the study's data is, so results can be scored and forecast later."""
+    """Remember where the study's data is and how it is read, so results can be scored and
+    forecast later."""
     path = str(Path(data).resolve()) if data is not None else None
-    study.set_user_attr(schema.SOURCE, {"path": path, "time_col": time_col, "season": season})
+    source = {"path": path, "time_col": time_col, "date_format": date_format, "season": season}
+    study.set_user_attr(schema.SOURCE, source)
 
 
 def study_series(study: optuna.Study, data: str | None = None) -> Series:
@@ -44,6 +51,7 @@ def study_series(study: optuna.Study, data: str | None = None) -> Series:
         config["target"],
         tuple(config["features"]),
         source.get("time_col"),
+        source.get("date_format"),
     )
 
 

@@ -69,7 +69,9 @@ def plan(options: SearchOptions) -> Plan:
     # Before any tensor work: the dataset's tensors are built with the thread budget too.
     set_threads(THREADS_PER_WORKER)
     space = load_search_space(options.space)
-    series = load_series(options.data, options.target, options.features, options.time_col)
+    series = load_series(
+        options.data, options.target, options.features, options.time_col, options.date_format
+    )
     dataset = ForecastDataset(
         series, options.horizon, options.split, resolve_device(options.device)
     )
@@ -94,7 +96,7 @@ def open_search(checked: Plan) -> Search:
         checked.storage, checked.url, checked.name, checked.config, checked.sampler, pruner
     )
     study.set_user_attr(schema.TARGET, checked.target)
-    record_source(study, options.data, options.time_col, options.season)
+    record_source(study, options.data, options.time_col, options.date_format, options.season)
     budget = TrialBudget(options.epochs, options.patience, options.trial_seconds)
     fixed = {"arch": options.arch, "seq_len": options.seq_len}
     objective = make_objective(

@@ -40,6 +40,7 @@ class SearchOptions:
     target: str | None = None
     features: tuple[str, ...] = ()
     time_col: str | None = None
+    date_format: str | None = None
     horizon: int = 1
     seq_len: int = HYPERPARAMETERS["seq_len"].default  # type: ignore[assignment]
     split: tuple[float, float, float] = (0.7, 0.15, 0.15)

@@ -14,7 +14,7 @@ TARGET = "trials_target"
 VERSIONS = "versions"
 """Versions of the libraries the results depend on."""
 SOURCE = "source"
-"""Where the data was read from: {path, time_col, season}."""
+"""Where the data was read from and how: {path, time_col, date_format, season}."""
 TEST_SCORE = "test_score"
 """The best trial's score on the held-out test split beside the baselines."""
 

@@ -61,7 +61,7 @@ def test_fingerprint_changes_with_content_and_columns(tmp_path: Path) -> None:
 
 REFUSALS = [
     ("missing file", None, {}, "no such data file"),
-    ("unreadable", "a,b\n1,2\n3,4,5,6\n", {}, "cannot read"),
+    ("extra fields", "a,b\n1,2\n3,4,5,6\n", {}, "line 3 of data.csv has 4 fields but the header"),
     ("no rows", "a,b\n", {}, "no data rows"),
     ("no numeric column", "name,kind\nx,a\ny,b\n", {}, "no numeric column"),
     ("several numeric, no target", "a,b\n1,2\n2,3\n", {}, "--target"),
@@ -75,7 +75,7 @@ REFUSALS = [
         {},
         "duplicate timestamp",
     ),
-    ("unsorted time", "t,a\n2024-01-02,1\n2024-01-01,2\n", {}, "increasing order"),
+    ("unsorted time", "t,a\n2024-01-02,1\n2024-01-01,2\n", {}, "back in time on line 3"),
     ("unknown time column", "t,a\n2024-01-01,1\n", {"time_col": "when"}, "'when' is not in"),
     ("constant target", "a\n5\n5\n5\n", {}, "constant"),
     (

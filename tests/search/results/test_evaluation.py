@@ -6,9 +6,10 @@ import pytest
 import torch
 from torch import nn
 
+from search.data.calendar import infer_season
 from search.data.series import Series
 from search.data.windows import ForecastDataset
-from search.results.evaluation import held_out_forecasts, infer_season, score
+from search.results.evaluation import held_out_forecasts, score
 from search.training.train import evaluate
 
 
@@ -29,7 +30,7 @@ class Constant(nn.Module):
 
 @pytest.mark.parametrize(
     ("spacing", "season"),
-    [("h", 24), ("D", 7), ("W-SAT", 52), ("MS", 12), ("min", None)],
+    [("h", 24), ("D", 7), ("B", 5), ("W-SAT", 52), ("MS", 12), ("ME", 12), ("min", None)],
 )
 def test_season_follows_the_spacing_of_the_time_column(spacing: str, season: int | None) -> None:
     assert infer_season(pd.date_range("2020-01-01", periods=40, freq=spacing)) == season
