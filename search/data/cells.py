@@ -21,13 +21,14 @@ MISSING = frozenset({"", "na", "nan", "n/a", "null", "none"})
 EXPONENT = r"([eE][+-]?\d+)?"
 # Which decimal mark a cell shows: a single mark not followed by exactly three digits, the last
 # of two different marks, or a mark repeated as thousands separators (then the other one is the
-# decimal mark). One mark followed by three digits (`1,234`) shows nothing by itself.
+# decimal mark). One mark followed by three digits shows nothing by itself: `1.234` is read
+# with a decimal point unless another cell shows a decimal comma, and `1,234` alone is refused.
 SHOWS = {
     ".": rf"[+-]?(\d*\.\d*{EXPONENT}|[1-9]\d{{0,2}}(,\d{{3}}){{2,}}"
     rf"|[1-9]\d{{0,2}}(,\d{{3}})+\.\d*)",
     ",": r"[+-]?(\d*,\d*|[1-9]\d{0,2}(\.\d{3}){2,}|[1-9]\d{0,2}(\.\d{3})+,\d*)",
 }
-EITHER = r"[+-]?[1-9]\d{0,2}[.,]\d{3}"
+EITHER = {".": r"[+-]?[1-9]\d{0,2}\.\d{3}", ",": r"[+-]?[1-9]\d{0,2},\d{3}"}
 NUMBER = {
     ".": rf"[+-]?((\d+|[1-9]\d{{0,2}}(,\d{{3}})+)(\.\d*)?|\.\d+){EXPONENT}",
     ",": rf"[+-]?((\d+|[1-9]\d{{0,2}}(\.\d{{3}})+)(,\d*)?|,\d+){EXPONENT}",
@@ -64,10 +65,10 @@ def number_format(columns: dict[str, pd.Series]) -> NumberFormat:
     for name, cells in columns.items():
         text = cells.str.strip()
         for mark, pattern in SHOWS.items():
-            hits = text[text.str.fullmatch(pattern) & ~text.str.fullmatch(EITHER)]
+            hits = text[text.str.fullmatch(pattern) & ~text.str.fullmatch(EITHER[mark])]
             if mark not in shown and len(hits):
                 shown[mark] = (name, hits.iloc[0])
-        hits = text[text.str.fullmatch(EITHER)]
+        hits = text[text.str.fullmatch(EITHER[","])]
         if either is None and len(hits):
             either = (name, hits.iloc[0])
     if len(shown) == 2:

@@ -121,10 +121,15 @@ def _check_field_counts(text: str, separator: str, expected: int, path: Path) ->
     named: a value with an unquoted separator in it would shift the others."""
     reader = csv.reader(io.StringIO(text), delimiter=separator)
     next(reader)
-    for fields in reader:
-        if not fields or len(fields) == expected:
-            continue
-        line = reader.line_num
+    try:
+        bad = next(((f, reader.line_num) for f in reader if f and len(f) != expected), None)
+    except csv.Error as error:  # e.g. a field past the csv module's 128 KiB limit
+        raise DataError(
+            f"line {reader.line_num} of {path.name} cannot be read ({_short(str(error))}); "
+            "keep values short and quotes balanced"
+        ) from None
+    if bad is not None:
+        fields, line = bad
         name = SEPARATOR_NAMES[separator]
         hint = (
             "a decimal comma or thousands separator in a comma-separated file must be quoted, "

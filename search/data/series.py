@@ -157,7 +157,7 @@ def _choose_target(frame: pd.DataFrame, target: str | None, path: Path) -> str:
         )
     if len(numeric) > 1:
         raise DataError(
-            f"{path} has several numeric columns ({', '.join(numeric)}); choose the "
+            f"{path} has several numeric columns ({_listed(numeric)}); choose the "
             "one to forecast with --target"
         )
     return numeric[0]

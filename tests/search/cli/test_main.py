@@ -44,7 +44,9 @@ def test_search_then_resume_continues_to_the_new_target(
     assert search(series_csv, storage_url, "--trials", "3") == 0
     out = capsys.readouterr().out
     assert "starting, 3 trials" in out and "best trial" in out
-    assert "2 missing values interpolated" in out
+    data = next(line for line in out.splitlines() if line.startswith("data: "))
+    assert "200 rows, time column 'day' 2024-01-01 to 2024-07-18, frequency D" in data
+    assert "season 7; target 'load', features none; 2 values interpolated" in data
     assert finished(storage_url) == 3
     assert search(series_csv, storage_url, "--trials", "5") == 0
     assert "resuming at 3 of 5" in capsys.readouterr().out
