@@ -15,7 +15,8 @@ from search.data.calendar import frequency
 from search.errors import ConfigError, DataError
 from search.results.scores import best_model, best_score, study_dataset, study_series
 from search.store import schema
-from search.store.storage import masked, open_storage, storage_url
+from search.store.backends import masked
+from search.store.storage import open_storage, storage_url
 from search.store.study import load_named_study
 from search.store.trials import best_trial, counts
 from search.training.checkpoint import encode, forecast_next

@@ -21,14 +21,14 @@ from optuna.trial import FrozenTrial, TrialState
 from search.cli.options import search_parser
 from search.cli.parsing import positive_int
 from search.cli.plots import BestSoFar, best_so_far, plot_best_so_far
-from search.cli.search import run_with_progress
+from search.cli.progress import run_with_progress
 from search.cli.summary import table
 from search.data.series import data_name
 from search.errors import ConfigError
 from search.run.driver import Plan, held_out_score, open_search, plan
 from search.run.options import SearchOptions
 from search.store import schema
-from search.store.storage import masked
+from search.store.backends import masked
 from search.store.trials import FINISHED
 from search.strategies import STRATEGIES
 

@@ -6,8 +6,10 @@
 
 from __future__ import annotations
 
+import difflib
 import sys
 from collections.abc import Callable, Sequence
+from importlib.metadata import version
 
 from search.cli import commands
 from search.cli.compare import compare
@@ -15,6 +17,7 @@ from search.cli.dashboard import dashboard
 from search.cli.options import search_parser
 from search.cli.report import report
 from search.cli.search import run_search
+from search.errors import ConfigError
 from search.run.options import SearchOptions
 from search.run.process import guarded
 
@@ -44,7 +47,21 @@ COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `lstm-search` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "--version":
+        print(f"lstm-search {version('lstm-search')}")
+        return 0
     command = COMMANDS.get(argv[0], run_search_command) if argv else run_search_command
     if command is not run_search_command:
         argv = argv[1:]
+    elif argv and not argv[0].startswith("-"):
+        return guarded(lambda: _unknown_command(argv[0]))
     return guarded(lambda: command(argv), debug="--debug" in argv)
+
+
+def _unknown_command(name: str) -> int:
+    close = difflib.get_close_matches(name, COMMANDS, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise ConfigError(
+        f"unknown command {name!r}; {hint}commands: {', '.join(COMMANDS)} (or search options "
+        "only, see lstm-search --help)"
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from search.store.storage import STORAGE_ENV
+from search.store.storage import DEFAULT_STORAGE, STORAGE_ENV
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -17,7 +17,7 @@ class OneLineParser(argparse.ArgumentParser):
 def add_storage(parser: argparse.ArgumentParser) -> None:
     """The --storage option every command shares."""
     parser.add_argument(
-        "--storage", help=f"SQLAlchemy URL (default: ${STORAGE_ENV} or sqlite:///studies.db)"
+        "--storage", help=f"SQLAlchemy URL (default: ${STORAGE_ENV} or {DEFAULT_STORAGE})"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from types import TracebackType
 
@@ -9,6 +10,7 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 from tqdm import tqdm
 
+from search.run.driver import Search, run_to_target
 from search.store import schema
 from search.store.trials import best_trial, counts
 
@@ -72,3 +74,35 @@ def trial_line(trial: FrozenTrial) -> str:
 
 def _compact(value: object) -> str:
     return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def run_with_progress(search: Search) -> int:
+    """Run the search to its target under a progress bar, with the notes a user needs on
+    stderr; a study that already has its target runs nothing. Return the finished trials."""
+    checked, options = search.plan, search.plan.options
+    finished = counts(search.study).finished
+    if finished >= checked.target:
+        return finished
+    cores = os.cpu_count() or 1
+    if options.workers > cores:
+        print(
+            f"note: {options.workers} workers on {cores} cores compete for the CPU; "
+            f"--workers {cores} finishes sooner",
+            file=sys.stderr,
+        )
+    with Progress(search.study, checked.target, quiet=options.quiet) as progress:
+        finished = run_to_target(search, progress.update, _worker_exited)
+    if finished < checked.target:
+        print(
+            f"stopped at {finished} of {checked.target} trials (timeout); run the same command "
+            "again to continue",
+            file=sys.stderr,
+        )
+    return finished
+
+
+def _worker_exited(pid: int, code: int) -> None:
+    print(
+        f"worker {pid} exited with code {code}; the others go on and its trial is requeued",
+        file=sys.stderr,
+    )

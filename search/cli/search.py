@@ -6,16 +6,14 @@ search runs is printed here.
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 
-from search.cli.progress import Progress
+from search.cli.progress import run_with_progress
 from search.cli.summary import data_line, print_summary
 from search.data.calendar import infer_season
-from search.run.driver import Search, held_out_score, open_search, plan, run_to_target
+from search.run.driver import Search, held_out_score, open_search, plan
 from search.run.options import SearchOptions
-from search.store.storage import masked
+from search.store.backends import masked
 from search.store.trials import counts
 
 
@@ -39,23 +37,10 @@ def run_search(options: SearchOptions) -> int:
         return 0
     _announce(search, finished)
     started = time.monotonic()
-    finished = run_with_progress(search)
-    if finished < target:
-        print(
-            f"stopped at {finished} of {target} trials (timeout); run the same command "
-            "again to continue",
-            file=sys.stderr,
-        )
+    run_with_progress(search)
     elapsed = time.monotonic() - started
     print_summary(study, checked.url, elapsed=elapsed, score=held_out_score(search))
     return 0
-
-
-def run_with_progress(search: Search) -> int:
-    """Run the search to its target under a progress bar; return the finished trials."""
-    checked = search.plan
-    with Progress(search.study, checked.target, quiet=checked.options.quiet) as progress:
-        return run_to_target(search, progress.update)
 
 
 def _announce(search: Search, finished: int) -> None:
@@ -66,10 +51,3 @@ def _announce(search: Search, finished: int) -> None:
     print(f"study {checked.name} in {masked(checked.url)}: {verb}{workers}")
     series = checked.dataset.series
     print(data_line(series, options.season or infer_season(series.time)))
-    cores = os.cpu_count() or 1
-    if options.workers > cores:
-        print(
-            f"note: {options.workers} workers on {cores} cores compete for the CPU; "
-            f"--workers {cores} finishes sooner",
-            file=sys.stderr,
-        )

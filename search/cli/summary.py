@@ -13,7 +13,8 @@ from search.data.calendar import frequency
 from search.data.series import Series
 from search.store import schema
 from search.store.artifacts import artifact_dir
-from search.store.storage import DEFAULT_STORAGE, masked
+from search.store.backends import masked
+from search.store.storage import DEFAULT_STORAGE
 from search.store.trials import best_trial
 
 TOP = 5

@@ -108,6 +108,12 @@ class ForecastDataset:
         """Train, validation and test windows of `seq_len` inputs and `horizon` targets."""
         if seq_len < 1:
             raise DataError(f"seq_len must be at least 1, but got {seq_len}; fix --seq-len")
+        rows = len(self._inputs)
+        if seq_len + self.horizon >= rows:
+            raise DataError(
+                f"too few rows for seq_len {seq_len} + horizon {self.horizon}: the series has "
+                f"{rows} rows; lower --seq-len or --horizon, or pass a longer series"
+            )
         unfolded = self._inputs.unfold(0, seq_len, 1)  # (T, F) -> (T - L + 1, F, L)
         splits = {}
         for name, (start, stop) in zip(SPLITS, asdict(self.bounds).values(), strict=True):

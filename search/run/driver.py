@@ -18,7 +18,7 @@ from search.data.series import load_series
 from search.data.windows import ForecastDataset
 from search.results.scores import best_score, record_source
 from search.run.options import SearchOptions
-from search.run.pool import run_workers
+from search.run.pool import WorkerExit, run_workers
 from search.run.runner import Objective, run_trials
 from search.store import schema
 from search.store.artifacts import artifact_store
@@ -105,12 +105,16 @@ def open_search(checked: Plan) -> Search:
     return Search(checked, study, objective)
 
 
-def run_to_target(search: Search, on_trial: Callable[[FrozenTrial], None] | None) -> int:
+def run_to_target(
+    search: Search,
+    on_trial: Callable[[FrozenTrial], None] | None,
+    on_worker_exit: WorkerExit | None = None,
+) -> int:
     """Run trials, here or in worker processes, until the study has its target or the timeout
     passes; return the study's finished trials."""
     options = search.plan.options
     if options.workers > 1:
-        run_workers(options, search.study, on_trial)
+        run_workers(options, search.study, on_trial, on_worker_exit)
     else:
         run_here(search, on_trial)
     return counts(search.study).finished
@@ -121,7 +125,13 @@ def held_out_score(search: Search) -> dict[str, object] | None:
     if best_trial(search.study) is None:
         return None
     checked = search.plan
-    return best_score(search.study, checked.url, lambda: checked.dataset, checked.options.season)
+    dataset = checked.dataset
+
+    def on_cpu() -> ForecastDataset:
+        # Scored on the CPU whatever the training device: the stored score is the same anywhere.
+        return ForecastDataset(dataset.series, dataset.horizon, checked.options.split)
+
+    return best_score(search.study, checked.url, on_cpu, checked.options.season)
 
 
 def run_here(search: Search, on_trial: Callable[[FrozenTrial], None] | None) -> None:

@@ -27,8 +27,15 @@ POLL_SECONDS = 1.0
 ENDED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 
 
+WorkerExit = Callable[[int, int], None]
+"""Called with (pid, exit code) when a worker process fails; the others go on."""
+
+
 def run_workers(
-    options: SearchOptions, study: optuna.Study, on_trial: Callable[[FrozenTrial], None]
+    options: SearchOptions,
+    study: optuna.Study,
+    on_trial: Callable[[FrozenTrial], None] | None,
+    on_worker_exit: WorkerExit | None,
 ) -> None:
     """Start `options.workers` worker processes and report trials until all have exited."""
     payload = json.dumps(asdict(replace(options, workers=1, quiet=True)))
@@ -41,15 +48,13 @@ def run_workers(
             for trial in study.get_trials(deepcopy=False, states=ENDED):
                 if trial.number not in seen:
                     seen.add(trial.number)
-                    on_trial(trial)
+                    if on_trial is not None:
+                        on_trial(trial)
             for process in processes:
                 if process.returncode not in (None, 0) and process.pid not in reported:
                     reported.add(process.pid)
-                    print(
-                        f"worker {process.pid} exited with code {process.returncode}; the "
-                        "others go on and its trial is requeued",
-                        file=sys.stderr,
-                    )
+                    if on_worker_exit is not None:
+                        on_worker_exit(process.pid, process.returncode)
             if not running:
                 break
             time.sleep(POLL_SECONDS)
@@ -58,7 +63,7 @@ def run_workers(
         raise
     if len(reported) == len(processes) and counts(study).finished < options.trials:
         raise SearchAborted(
-            "every worker failed (see the messages above); fix the cause and "
+            "every worker process failed (see the messages above); fix the cause and "
             "run the same command again to resume"
         )
 

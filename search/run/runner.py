@@ -1,7 +1,11 @@
 """The worker loop: claim a slot, run the trial, tell the storage; until the study has N.
 
-Trials go through ask/tell rather than `Study.optimize`, because the slot must be claimed under
-a lock around `ask` (see slots.py) and an interrupted trial must be requeued, not only failed.
+Optuna counts trials per process (`n_trials`) or after the fact (`MaxTrialsCallback`), so workers
+sharing a study overshoot. Here a worker takes the lock all workers of the study share (the
+storage backend's: an advisory lock on PostgreSQL, an flock beside a SQLite file), counts the
+trials that are finished or running, and creates its trial only if that count is below N: no two
+workers can take the last slot. Trials go through ask/tell rather than `Study.optimize`, because
+the claim wraps `ask` and an interrupted trial must be requeued, not only failed.
 """
 
 from __future__ import annotations

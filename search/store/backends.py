@@ -96,6 +96,14 @@ class Backend:
     """url -> where the study's files go when LSTM_SEARCH_ARTIFACTS is not set."""
 
 
+def masked(url: str) -> str:
+    """The URL with its password hidden, for anything printed or logged."""
+    try:
+        return sqlalchemy.make_url(url).render_as_string(hide_password=True)
+    except sqlalchemy.exc.ArgumentError:
+        return url
+
+
 def sqlite_path(url: str) -> str | None:
     """The database file of a SQLite URL, None for other engines or an in-memory database."""
     parsed = sqlalchemy.make_url(url)
@@ -107,7 +115,7 @@ def sqlite_path(url: str) -> str | None:
 def _sqlite_engine_kwargs(url: str, create: bool) -> dict[str, object]:
     path = _database_file(url)
     if not create and not os.path.exists(path):
-        raise ConfigError(f"no storage at {url}; run a search first or pass --storage")
+        raise ConfigError(f"no storage at {masked(url)}; run a search first or pass --storage")
     _enable_wal(path)
     return {"connect_args": {"timeout": SQLITE_BUSY_SECONDS}}
 

@@ -1,16 +1,8 @@
-"""Claiming a trial slot: the study ends with exactly N finished trials, whoever runs them.
+"""Who holds a trial slot, and freeing the slots of dead processes.
 
-Optuna counts trials per process (`n_trials`) or after the fact (`MaxTrialsCallback`), so workers
-sharing a study overshoot. Here a worker takes a lock that all workers of the study share, counts
-the trials that are finished or running, and creates its trial only if that count is below N:
-count and creation happen under one lock, so no two workers can take the last slot.
-
-The lock is the storage backend's (backends.py): an advisory lock on PostgreSQL, an flock beside
-a SQLite database.
-
-A trial left RUNNING by a dead process would hold its slot until the heartbeat's grace period
-ends; trials record their owner (host, pid, process start), so a worker on the same host fails
-and requeues them at once.
+A worker claims a slot under the study's lock (run/runner.py); a trial left RUNNING by a dead
+process would hold its slot until the heartbeat's grace period ends. Trials record their owner
+(host, pid, process start), so a worker on the same host fails and requeues them at once.
 """
 
 from __future__ import annotations

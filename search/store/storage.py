@@ -18,7 +18,7 @@ from optuna.trial import FrozenTrial
 
 from search.errors import ConfigError
 from search.store import schema
-from search.store.backends import backend
+from search.store.backends import backend, masked
 
 DEFAULT_STORAGE = "sqlite:///studies.db"
 STORAGE_ENV = "LSTM_SEARCH_STORAGE"
@@ -48,14 +48,6 @@ def requeue(study: optuna.Study, trial: FrozenTrial) -> None:
 def storage_url(url: str | None) -> str:
     """The storage URL to use: the option, else the environment, else studies.db here."""
     return url or os.environ.get(STORAGE_ENV) or DEFAULT_STORAGE
-
-
-def masked(url: str) -> str:
-    """The URL with its password hidden, for anything printed or logged."""
-    try:
-        return sqlalchemy.make_url(url).render_as_string(hide_password=True)
-    except sqlalchemy.exc.ArgumentError:
-        return url
 
 
 def open_storage(url: str, create: bool = True) -> RDBStorage:

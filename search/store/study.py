@@ -18,7 +18,8 @@ from optuna.samplers import BaseSampler
 
 from search.errors import ConfigError
 from search.store import schema
-from search.store.storage import masked, open_storage, storage_url
+from search.store.backends import masked
+from search.store.storage import open_storage, storage_url
 
 
 def versions() -> dict[str, str]:

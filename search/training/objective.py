@@ -33,7 +33,7 @@ class TrialBudget:
 
     epochs: int
     patience: int
-    trial_seconds: float | None = None
+    trial_seconds: float | None
 
 
 def model_config(config: Mapping[str, object], dataset: ForecastDataset) -> ModelConfig:

@@ -46,7 +46,9 @@ def imports(module: str) -> set[str]:
     """The search modules `module` imports anywhere in its file (lazy imports included)."""
     found: set[str] = set()
     for node in ast.walk(ast.parse(MODULES[module].read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        if isinstance(node, ast.ImportFrom) and node.level > 0:
+            raise AssertionError(f"{module}: relative import; write it absolute so layers show")
+        if isinstance(node, ast.ImportFrom) and node.module:
             names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
         elif isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]

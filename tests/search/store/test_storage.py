@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy
 
 from search.errors import ConfigError
-from search.store.backends import SQLITE_BUSY_SECONDS
-from search.store.storage import masked, open_storage, storage_url
+from search.store.backends import SQLITE_BUSY_SECONDS, masked
+from search.store.storage import open_storage, storage_url
 
 
 def test_sqlite_uses_wal_and_a_busy_timeout_on_every_connection(storage_url: str) -> None:

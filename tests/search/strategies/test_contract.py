@@ -12,6 +12,7 @@ from search.run.runner import run_trials
 from search.store.backends import study_lock
 from search.store.storage import open_storage
 from search.strategies import STRATEGIES, make_sampler
+from search.strategies.pruners import make_pruner
 from search.training.hyperparameters import load_search_space
 
 SPACES = {name: load_search_space(name) for name in ("seed", "full")}
@@ -35,10 +36,15 @@ def stand_in(space_name: str):
 
     def objective(trial: optuna.Trial) -> float:
         space.suggest(trial)
-        return sum(
+        value = sum(
             (position(distributions[name], value) - 0.3) ** 2
             for name, value in trial.params.items()
         )
+        # Asked, never obeyed: Hyperband sets up its brackets at its first decision, and from
+        # then on each sampler sees only its trial's bracket, as in a real search.
+        trial.report(value, 1)
+        trial.should_prune()
+        return value
 
     return objective
 
@@ -51,6 +57,8 @@ def run(
         study_name=name,
         load_if_exists=True,
         sampler=make_sampler(strategy, SPACES[space], seed),
+        # The default pruner: Hyperband hands each sampler only its trial's bracket.
+        pruner=make_pruner("hyperband", 3),
     )
     run_trials(study, stand_in(space), n, study_lock(url, name))
     return study

@@ -21,7 +21,11 @@ SPACE = load_search_space("small")
 def objective() -> optuna.study.study.ObjectiveFuncType:
     dataset = ForecastDataset(load_series())
     return make_objective(
-        SPACE, dataset, TrialBudget(epochs=3, patience=3), {"seq_len": 13}, study_seed=0
+        SPACE,
+        dataset,
+        TrialBudget(epochs=3, patience=3, trial_seconds=None),
+        {"seq_len": 13},
+        study_seed=0,
     )
 
 
