@@ -10,7 +10,7 @@ import optuna
 import pandas as pd
 
 from search.cli.parsing import add_data_options, command_parser
-from search.cli.summary import score_table, table, trials_table
+from search.cli.summary import score_table, table, trials_frame, trials_table
 from search.data.calendar import frequency
 from search.errors import ConfigError, DataError
 from search.results.scores import best_model, best_score, study_dataset, study_series
@@ -104,7 +104,7 @@ def export(argv: Sequence[str]) -> int:
     url = storage_url(args.storage)
     study = load_named_study(args.study, url)
     if args.trials_csv:
-        study.trials_dataframe().to_csv(args.trials_csv, index=False)
+        trials_frame(study.get_trials(deepcopy=False)).to_csv(args.trials_csv, index=False)
         print(f"trials: {args.trials_csv}")
         if args.out is None:
             return 0

@@ -9,7 +9,9 @@ from search.cli.parsing import (
     column_list,
     fractions,
     positive_int,
+    seconds,
     seconds_or_off,
+    seed,
 )
 from search.run.options import SearchOptions
 from search.strategies import STRATEGIES
@@ -119,9 +121,9 @@ def search_parser(
         help=f"model family when the space does not search it (default: {defaults.arch})",
     )
     parser.add_argument(
-        "--seed", type=int, default=defaults.seed, help=f"study seed (default: {defaults.seed})"
+        "--seed", type=seed, default=defaults.seed, help=f"study seed (default: {defaults.seed})"
     )
-    parser.add_argument("--timeout", type=float, help="stop starting trials after SECONDS")
+    parser.add_argument("--timeout", type=seconds, help="stop starting trials after SECONDS")
     parser.add_argument(
         "--device",
         choices=DEVICES,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 from search.store.storage import DEFAULT_STORAGE, STORAGE_ENV
 
@@ -40,9 +41,29 @@ def positive_int(text: str) -> int:
 def seconds_or_off(text: str) -> float | None:
     """A time limit in seconds; 0 turns it off (None)."""
     value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 (no limit) or more seconds, but got {value}")
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(
+            f"must be 0 (no limit) or a finite number of seconds, but got {text!r}"
+        )
     return value or None
+
+
+def seconds(text: str) -> float:
+    """A finite, non-negative number of seconds."""
+    value = float(text)
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(
+            f"must be a finite number of seconds >= 0, but got {text!r}"
+        )
+    return value
+
+
+def seed(text: str) -> int:
+    """A seed NumPy and PyTorch both accept: 0 <= seed < 2**32."""
+    value = int(text)
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"must be in [0, 2**32), but got {value}")
+    return value
 
 
 def column_list(text: str) -> tuple[str, ...]:
@@ -55,7 +76,12 @@ def fractions(text: str) -> tuple[float, float, float]:
     parts = text.split(",")
     if len(parts) != 3:
         raise argparse.ArgumentTypeError(f"needs three fractions TRAIN,VAL,TEST, but got {text!r}")
-    return tuple(float(p) for p in parts)  # type: ignore[return-value]
+    values = tuple(float(p) for p in parts)
+    if not all(math.isfinite(v) and v > 0 for v in values):
+        raise argparse.ArgumentTypeError(
+            f"needs three positive, finite fractions TRAIN,VAL,TEST, but got {text!r}"
+        )
+    return values  # type: ignore[return-value]
 
 
 def add_data_options(parser: argparse.ArgumentParser, season: bool = False) -> None:

@@ -27,7 +27,8 @@ class Progress:
             desc=study.study_name,
             unit="trial",
             file=sys.stderr,
-            disable=quiet,
+            # Off a terminal (a log file, CI) a bar is noise; the trial lines still print.
+            disable=quiet or not sys.stderr.isatty(),
             dynamic_ncols=True,
         )
         self._show_best()
@@ -57,16 +58,32 @@ class Progress:
             self._bar.set_postfix_str(f"best {best.value:.4g} (#{best.number})")
 
 
+STOPPED_BY = {
+    "patience": "stopped early (patience)",
+    "epochs": "ran to the epoch cap",
+    "time": "cut by the time limit",
+}
+
+
+def stop_reason(trial: FrozenTrial) -> str:
+    """Why a trial stopped: patience, epoch cap, time limit, pruned at epoch k, or its failure."""
+    if trial.state == TrialState.FAIL:
+        return f"failed: {trial.user_attrs.get(schema.FAIL_REASON, 'unknown reason')}"
+    if trial.state == TrialState.PRUNED:
+        last = max(trial.intermediate_values, default=None)
+        return f"pruned at epoch {last}" if last is not None else "pruned"
+    if trial.state == TrialState.COMPLETE:
+        stopped = trial.user_attrs.get(schema.STOPPED_BY)
+        return STOPPED_BY.get(str(stopped), "complete")
+    return trial.state.name.lower()
+
+
 def trial_line(trial: FrozenTrial) -> str:
     """One line saying how a trial ended."""
-    state = trial.state.name.lower()
-    if trial.state == TrialState.FAIL:
-        outcome = f"failed: {trial.user_attrs.get(schema.FAIL_REASON, 'unknown reason')}"
-    elif trial.state == TrialState.PRUNED:
-        last = max(trial.intermediate_values, default=None)
-        outcome = f"{state} at epoch {last}" if last is not None else state
-    else:
-        outcome = f"val {trial.value:.4g}, best epoch {trial.user_attrs.get(schema.BEST_EPOCH)}"
+    outcome = stop_reason(trial)
+    if trial.state == TrialState.COMPLETE:
+        best_epoch = trial.user_attrs.get(schema.BEST_EPOCH)
+        outcome = f"val {trial.value:.4g}, best epoch {best_epoch}, {outcome}"
     seconds = trial.duration.total_seconds() if trial.duration else 0.0
     params = " ".join(f"{k}={_compact(v)}" for k, v in trial.params.items())
     return f"trial {trial.number:>3} {outcome} ({seconds:.1f}s) {params}"

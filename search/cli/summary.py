@@ -9,6 +9,7 @@ import optuna
 import pandas as pd
 from optuna.trial import FrozenTrial, TrialState
 
+from search.cli.progress import stop_reason
 from search.data.calendar import frequency
 from search.data.series import Series
 from search.store import schema
@@ -30,9 +31,23 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 
 def trials_table(trials: Sequence[FrozenTrial]) -> str:
-    """Number, state, value, epochs, seconds, parameters and failure reason of each trial."""
+    """Number, state, value, epochs, seconds, parameters and why each trial stopped."""
+    return table(*trial_rows(trials))
+
+
+def trials_frame(trials: Sequence[FrozenTrial]) -> pd.DataFrame:
+    """The trials table's columns, plus when each trial started and finished (for CSV)."""
+    headers, rows = trial_rows(trials)
+    frame = pd.DataFrame(rows, columns=headers)
+    frame["started"] = [t.datetime_start for t in trials]
+    frame["finished"] = [t.datetime_complete for t in trials]
+    return frame
+
+
+def trial_rows(trials: Sequence[FrozenTrial]) -> tuple[list[str], list[list[object]]]:
+    """Headers and one row per trial: the columns of `show` and of the exported CSV."""
     names = sorted({name for t in trials for name in t.params})
-    headers = ["trial", "state", "val_loss", "epochs", "seconds", "suggest_s", *names, "note"]
+    headers = ["trial", "state", "val_loss", "epochs", "seconds", "suggest_s", *names, "stopped"]
     rows = [
         [
             t.number,
@@ -42,11 +57,11 @@ def trials_table(trials: Sequence[FrozenTrial]) -> str:
             t.duration.total_seconds() if t.duration else None,
             t.user_attrs.get(schema.SUGGEST_SECONDS),
             *(t.params.get(name) for name in names),
-            t.user_attrs.get(schema.FAIL_REASON, ""),
+            stop_reason(t),
         ]
         for t in trials
     ]
-    return table(headers, rows)
+    return headers, rows
 
 
 def score_table(score: Mapping[str, Any]) -> str:

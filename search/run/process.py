@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import traceback
+import warnings
 from collections.abc import Callable
 
 import optuna
@@ -29,6 +30,8 @@ def guarded(
     """Run `command`, turning errors into one line on stderr and the documented exit code."""
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(message)s")
     optuna.logging.set_verbosity(optuna.logging.DEBUG if debug else optuna.logging.WARNING)
+    # Heartbeats, artifacts and metric names are "experimental" in Optuna: nothing to act on.
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         return command()

@@ -21,6 +21,9 @@ from search.store import schema
 from search.store.backends import masked
 from search.store.storage import open_storage, storage_url
 
+OBJECTIVE_NAME = "val_loss"
+"""What the study's value is: the best validation MSE on the scaled series."""
+
 
 def versions() -> dict[str, str]:
     """Versions of the libraries a study's results depend on (kept for provenance)."""
@@ -53,6 +56,7 @@ def open_study(
         load_if_exists=True,
     )
     if schema.CONFIG not in study.user_attrs:
+        study.set_metric_names([OBJECTIVE_NAME])  # optuna-dashboard's label, not "Objective 0"
         study.set_user_attr(schema.CONFIG, json_safe(config))
         study.set_user_attr(schema.VERSIONS, versions())
     return study

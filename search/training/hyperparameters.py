@@ -25,6 +25,26 @@ class Hyperparameter:
     type: type
     default: object
     choices: tuple[str, ...] | None = None
+    bounds: tuple[float, float, bool] | None = None
+    """(low, high, high included) for a number: a space reaching outside is refused."""
+
+    def allows(self, value: object) -> bool:
+        """Whether `value` is a value this hyperparameter can take."""
+        if self.choices is not None:
+            return value in self.choices
+        if self.bounds is None or not isinstance(value, int | float):
+            return True
+        low, high, closed = self.bounds
+        return low <= value and (value <= high if closed else value < high)
+
+    def rule(self) -> str:
+        """The allowed values, in words."""
+        if self.choices is not None:
+            return f"one of {', '.join(self.choices)}"
+        if self.bounds is None:
+            return "any value"
+        low, high, closed = self.bounds
+        return f"from {low:g} to {high:g}" + ("" if closed else " (excluded)")
 
 
 # The defaults of the unsearched ones are a mid-sized, well-behaved LSTM.
@@ -34,13 +54,13 @@ class Hyperparameter:
 # batch 128), 0.83 vs 0.83 (200x3, batch 16), at 0.45-0.7x the time per epoch: no consistent
 # gain, so the whole cycle stays.
 HYPERPARAMETERS: dict[str, Hyperparameter] = {
-    "hidden_size": Hyperparameter(int, 64),
-    "num_layers": Hyperparameter(int, 1),
-    "dropout": Hyperparameter(float, 0.0),
-    "learning_rate": Hyperparameter(float, 1e-3),
-    "batch_size": Hyperparameter(int, 64),
+    "hidden_size": Hyperparameter(int, 64, bounds=(1, 4096, True)),
+    "num_layers": Hyperparameter(int, 1, bounds=(1, 16, True)),
+    "dropout": Hyperparameter(float, 0.0, bounds=(0.0, 1.0, False)),
+    "learning_rate": Hyperparameter(float, 1e-3, bounds=(1e-12, 10.0, True)),
+    "batch_size": Hyperparameter(int, 64, bounds=(1, 65536, True)),
     "arch": Hyperparameter(str, "stacked", tuple(ARCHITECTURES)),
-    "seq_len": Hyperparameter(int, 52),
+    "seq_len": Hyperparameter(int, 52, bounds=(1, 100_000, True)),
     "optimizer": Hyperparameter(str, "adam", tuple(OPTIMIZERS)),
     "scheduler": Hyperparameter(str, "none", tuple(SCHEDULERS)),
 }
@@ -63,12 +83,14 @@ def load_search_space(name_or_path: str | Path) -> Space:
     except SpaceError as error:
         raise ConfigError(str(error)) from error
     for param in space.params:
-        known = HYPERPARAMETERS[param.key].choices
-        choices = getattr(param.distribution, "choices", ())
-        unknown = [c for c in choices if known is not None and c not in known]
-        if unknown:
+        hyperparameter = HYPERPARAMETERS[param.key]
+        dist = param.distribution
+        reached = [*getattr(dist, "choices", ()), *(param.grid or ())]
+        reached += [getattr(dist, end) for end in ("low", "high") if hasattr(dist, end)]
+        outside = [value for value in reached if not hyperparameter.allows(value)]
+        if outside:
             raise ConfigError(
-                f"{param.name}: unknown value {unknown[0]!r} in space "
-                f"{space.name}; expected one of {', '.join(known)}"
+                f"{param.name}: expected {hyperparameter.rule()}, but got {outside[0]!r} in "
+                f"space {space.name}; fix the space"
             )
     return space

@@ -48,6 +48,8 @@ def test_search_then_resume_continues_to_the_new_target(
     assert "200 rows, time column 'day' 2024-01-01 to 2024-07-18, frequency D" in data
     assert "season 7; target 'load', features none; 2 values interpolated" in data
     assert finished(storage_url) == 3
+    study = optuna.load_study(study_name="load-random", storage=storage_url)
+    assert study.metric_names == ["val_loss"]  # optuna-dashboard's label for the objective
     assert search(series_csv, storage_url, "--trials", "5") == 0
     assert "resuming at 3 of 5" in capsys.readouterr().out
     assert finished(storage_url) == 5
@@ -104,6 +106,7 @@ def test_resume_with_changed_data_is_refused_and_storage_untouched(
         (["--space", "nospace"], "unknown"),
         (["--seq-len", "150"], "too few rows"),
         (["--split", "0.5,0.5,0.5"], "--split"),
+        (["--seq-len", "5000"], "too few rows for seq_len 5000"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_creates_no_storage(
@@ -126,6 +129,63 @@ def test_grid_over_a_space_without_grid_values_is_refused_before_any_write(
     err = capsys.readouterr().err
     assert "hidden_size has no grid values" in err and err.count("\n") == 1
     assert not (tmp_path / "never.db").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--seed", "-1"],
+        ["--seed", "4294967296"],
+        ["--split", "nan,0.5,0.5"],
+        ["--trial-seconds", "nan"],
+        ["--timeout", "-1"],
+        ["--timeout", "inf"],
+    ],
+)
+def test_an_option_out_of_range_is_refused_before_any_write(
+    series_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture, args: list
+) -> None:
+    url = f"sqlite:///{tmp_path / 'never.db'}"
+    with pytest.raises(SystemExit) as exited:
+        search(series_csv, url, *args)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert args[0] in err and err.count("\n") == 1
+    assert not (tmp_path / "never.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("space", "name"),
+    [
+        ("[dropout]\nlow = 1.0\nhigh = 1.5\n", "dropout"),
+        ("[hidden_size]\nlow = 0\nhigh = 8\n", "hidden_size"),
+        ("[hidden_size]\nlow = 8\nhigh = 1000000\n", "hidden_size"),
+        ("[num_layers]\nlow = 0\nhigh = 2\n", "num_layers"),
+        ("[batch_size]\nchoices = [0, 32]\n", "batch_size"),
+        ("[learning_rate]\nlow = -0.1\nhigh = 0.1\n", "learning_rate"),
+    ],
+)
+def test_a_space_reaching_impossible_values_is_refused_before_any_write(
+    series_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture, space: str, name: str
+) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(space)
+    url = f"sqlite:///{tmp_path / 'never.db'}"
+    assert search(series_csv, url, "--space", str(path)) == 2
+    err = capsys.readouterr().err
+    assert f"error: {name}: expected" in err and err.count("\n") == 1
+    assert not (tmp_path / "never.db").exists()
+
+
+def test_a_mistyped_command_is_told_the_closest_one(capsys: pytest.CaptureFixture) -> None:
+    assert main(["studeis"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown command 'studeis'; did you mean 'studies'?" in err and err.count("\n") == 1
+
+
+def test_version(capsys: pytest.CaptureFixture) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("lstm-search ")
 
 
 def test_usage_error_is_one_line_exit_2(capsys: pytest.CaptureFixture) -> None:
@@ -172,7 +232,11 @@ def test_read_back_commands(
     assert "load-random" in out and "2/2" in out
     assert main(["show", "load-random", "--storage", storage_url]) == 0
     header, *rows = capsys.readouterr().out.splitlines()
-    assert "hidden_size" in header and "suggest_s" in header
+    assert "hidden_size" in header and "suggest_s" in header and header.endswith("stopped")
+    # Two epochs, patience two: a trial ran to the epoch cap or was pruned, and says which.
+    trials = optuna.load_study(study_name="load-random", storage=storage_url).trials
+    reasons = {t.number: "epoch cap" if t.state.name == "COMPLETE" else "pruned at" for t in trials}
+    assert all(reasons[int(row.split()[0])] in row for row in rows)
     study = optuna.load_study(study_name="load-random", storage=storage_url)
     suggest = [t.user_attrs["suggest_seconds"] for t in study.trials]
     assert all(0 <= s < 60 for s in suggest)

@@ -75,7 +75,10 @@ def test_export_writes_the_trials_table(searched, tmp_path: Path) -> None:
     assert main(["export", STUDY, "--storage", url, "--trials-csv", str(table)]) == 0
     frame = pd.read_csv(table)
     assert len(frame) == len(load(url).trials)
-    assert {"number", "value", "params_hidden_size", "state"} <= set(frame.columns)
+    # The columns of `show`, plus times: no artifact ids, no owner's host and pid.
+    show = ["trial", "state", "val_loss", "epochs", "seconds", "suggest_s"]
+    assert list(frame.columns[:6]) == show and "hidden_size" in frame.columns
+    assert list(frame.columns[-3:]) == ["stopped", "started", "finished"]
     assert not (tmp_path / f"{STUDY}.pt").exists()
 
 
