@@ -9,7 +9,7 @@ from pathlib import Path
 import optuna
 import pandas as pd
 
-from search.cli.parsing import add_data_options, command_parser
+from search.cli.parsing import add_data_options, command_parser, file_name, output_file
 from search.cli.summary import score_table, table, trials_frame, trials_table
 from search.data.calendar import frequency
 from search.errors import ConfigError, DataError
@@ -98,8 +98,10 @@ def export(argv: Sequence[str]) -> int:
     """the best model as a file, and the trials as CSV"""
     parser = command_parser("export", export.__doc__)
     parser.add_argument("study")
-    parser.add_argument("--out", help="model file to write (default: STUDY.pt)")
-    parser.add_argument("--trials-csv", metavar="FILE", help="also write the trials table")
+    parser.add_argument("--out", type=output_file, help="model file to write (default: STUDY.pt)")
+    parser.add_argument(
+        "--trials-csv", type=output_file, metavar="FILE", help="also write the trials table"
+    )
     args = parser.parse_args(argv)
     url = storage_url(args.storage)
     study = load_named_study(args.study, url)
@@ -109,7 +111,7 @@ def export(argv: Sequence[str]) -> int:
         if args.out is None:
             return 0
     trial, checkpoint = best_model(study, url)
-    out = Path(args.out or f"{study.study_name}.pt")
+    out = args.out or Path(f"{file_name(study.study_name)}.pt")
     out.write_bytes(encode(checkpoint))
     print(
         f"model: {out} (trial {trial.number}, validation MSE {trial.value:.4g}); load it with "
@@ -123,7 +125,9 @@ def predict(argv: Sequence[str]) -> int:
     parser = command_parser("predict", predict.__doc__)
     parser.add_argument("study")
     add_data_options(parser)
-    parser.add_argument("--out", help="CSV file for the forecast (default: print only)")
+    parser.add_argument(
+        "--out", type=output_file, help="CSV file for the forecast (default: print only)"
+    )
     args = parser.parse_args(argv)
     url = storage_url(args.storage)
     study = load_named_study(args.study, url)

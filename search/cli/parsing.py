@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
+from pathlib import Path
 
 from search.store.storage import DEFAULT_STORAGE, STORAGE_ENV
 
@@ -64,6 +66,36 @@ def seed(text: str) -> int:
     if not 0 <= value < 2**32:
         raise argparse.ArgumentTypeError(f"must be in [0, 2**32), but got {value}")
     return value
+
+
+def output_file(text: str) -> Path:
+    """A file to write: its directory must exist and it must not be a directory itself."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a directory; name a file in it")
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"directory {str(path.parent)!r} does not exist; create it or write elsewhere"
+        )
+    return path
+
+
+def output_dir(text: str) -> Path:
+    """A directory to write into: it may be created, but its parent must exist."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a file; name a directory")
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"directory {str(path.parent)!r} does not exist; create it or write elsewhere"
+        )
+    return path
+
+
+def file_name(study_name: str) -> str:
+    """A study name made safe as a file name in the working directory (no path, no dots first)."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", study_name).lstrip(".")
+    return safe or "study"
 
 
 def column_list(text: str) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ import optuna
 from matplotlib.figure import Figure
 from optuna.trial import FrozenTrial, TrialState
 
-from search.cli.parsing import add_data_options, command_parser
+from search.cli.parsing import add_data_options, command_parser, file_name, output_dir
 from search.cli.plots import best_so_far, plot_best_so_far, save_png
 from search.data.windows import ForecastDataset
 from search.errors import ConfigError
@@ -37,7 +37,9 @@ def report(argv: Sequence[str]) -> int:
     """PNG plots of a study's history, importances, learning curves and test forecast"""
     parser = command_parser("report", report.__doc__)
     parser.add_argument("study")
-    parser.add_argument("--out", help="directory for the PNG files (default: report-STUDY)")
+    parser.add_argument(
+        "--out", type=output_dir, help="directory for the PNG files (default: report-STUDY)"
+    )
     add_data_options(parser, season=True)
     args = parser.parse_args(argv)
     url = storage_url(args.storage)
@@ -45,7 +47,7 @@ def report(argv: Sequence[str]) -> int:
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     if not complete:
         raise ConfigError(f"study {args.study!r} has no complete trial yet; run the search first")
-    out = Path(args.out or f"report-{study.study_name}")
+    out = args.out or Path(f"report-{file_name(study.study_name)}")
     out.mkdir(parents=True, exist_ok=True)
     dataset = study_dataset(study, args.data)
     persistence = _persistence_val_mse(study, dataset)

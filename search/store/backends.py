@@ -116,7 +116,12 @@ def _sqlite_engine_kwargs(url: str, create: bool) -> dict[str, object]:
     path = _database_file(url)
     if not create and not os.path.exists(path):
         raise ConfigError(f"no storage at {masked(url)}; run a search first or pass --storage")
-    _enable_wal(path)
+    if os.path.isdir(path):
+        raise ConfigError(
+            f"storage {path} is a directory; pass a file, e.g. --storage sqlite:///studies.db"
+        )
+    if create:  # a read-only command writes nothing, so a colleague's read-only file works too
+        _enable_wal(path)
     return {"connect_args": {"timeout": SQLITE_BUSY_SECONDS}}
 
 
@@ -128,9 +133,15 @@ def _enable_wal(path: str) -> None:
             f"directory {directory} for the SQLite storage does not exist; create "
             "it or pass another --storage"
         )
-    with sqlite3.connect(path, timeout=SQLITE_BUSY_SECONDS) as connection:
-        connection.execute("PRAGMA journal_mode=WAL")
-    connection.close()
+    try:
+        with sqlite3.connect(path, timeout=SQLITE_BUSY_SECONDS) as connection:
+            connection.execute("PRAGMA journal_mode=WAL")
+        connection.close()
+    except sqlite3.DatabaseError as error:
+        raise ConfigError(
+            f"storage {path} cannot be used as an SQLite database ({error}); pass another "
+            "--storage, or move that file away"
+        ) from None
 
 
 def _database_file(url: str) -> str:

@@ -67,7 +67,7 @@ def open_storage(url: str, create: bool = True) -> RDBStorage:
                 grace_period=GRACE_SECONDS,
                 heartbeat_stale_trial_callback=requeue,
             )
-        except (sqlalchemy.exc.OperationalError, ImportError) as error:
+        except (sqlalchemy.exc.DatabaseError, ImportError) as error:
             reason = str(error).strip().splitlines()[0]
             raise ConfigError(
                 f"cannot open storage {masked(url)} ({reason}); check the URL, "

@@ -73,20 +73,26 @@ def check_resumable(
     stored = storage.get_study_user_attrs(study_id).get(schema.CONFIG)
     differences = diff(stored, json_safe(config)) if stored is not None else []
     if differences:
+        taken = {study.study_name for study in storage.get_all_studies()}
+        separate = next(
+            f"{name}-{n}" for n in range(2, len(taken) + 3) if f"{name}-{n}" not in taken
+        )
         raise ConfigError(
             f"study {name!r} in {masked(url)} was run with another configuration "
-            f"({'; '.join(differences)}); rerun with the original options, or start a new "
-            f"study with --study NAME"
+            f"({'; '.join(differences)}); rerun with the original options, or run the same "
+            f"command with --study {separate} to start a separate study"
         )
 
 
 def diff(stored: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
     """Human-readable differences between two configurations, one per key."""
     keys = sorted(set(stored) | set(current))
+    changed = [key for key in keys if stored.get(key) != current.get(key)]
     return [
         f"{key}: stored {_short(stored.get(key))}, now {_short(current.get(key))}"
-        for key in keys
-        if stored.get(key) != current.get(key)
+        if _short(stored.get(key)) != _short(current.get(key))
+        else f"{key}: {_short(current.get(key))} was edited since"
+        for key in changed
     ]
 
 
@@ -96,6 +102,8 @@ def json_safe(value: Any) -> Any:
 
 
 def _short(value: Any) -> str:
+    if isinstance(value, Mapping) and "name" in value:  # a space: its name says most
+        return str(value["name"])
     text = json.dumps(value, sort_keys=True)
     return text if len(text) <= 60 else text[:57] + "..."
 

@@ -94,7 +94,7 @@ def test_resume_with_changed_data_is_refused_and_storage_untouched(
     before = db.read_bytes()
     assert search(series_csv, storage_url, "--trials", "4") == 2
     err = capsys.readouterr().err.strip()
-    assert "fingerprint: stored" in err and "--study NAME" in err and "\n" not in err
+    assert "fingerprint: stored" in err and "--study load-random-2" in err and "\n" not in err
     assert finished(storage_url) == 2
     assert db.read_bytes() == before
 
@@ -285,3 +285,45 @@ def test_the_parser_defaults_are_exactly_the_search_options_defaults() -> None:
     parsed = vars(search_parser("lstm-search", "").parse_args([]))
     assert parsed.pop("debug") is False
     assert parsed == asdict(SearchOptions())
+
+
+def test_a_smoke_test_then_the_default_space_names_both_spaces_and_a_separate_study(
+    series_csv: Path, storage_url: str, capsys: pytest.CaptureFixture
+) -> None:
+    assert search(series_csv, storage_url, "--trials", "1") == 0  # FAST searches `small`
+    capsys.readouterr()
+    assert search(series_csv, storage_url, "--trials", "1", "--space", "seed") == 2
+    err = capsys.readouterr().err
+    assert "space: stored small, now seed" in err and "--study load-random-2" in err
+    assert search(series_csv, storage_url, "--trials", "1", "--space", "seed", "--study",
+                  "load-random-2", "--epochs", "1") == 0  # fmt: skip
+
+
+def test_a_storage_that_is_not_a_database_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    text = tmp_path / "notes.db"
+    text.write_text("not a database\n")
+    folder = tmp_path / "folder.db"
+    folder.mkdir()
+    for path in (text, folder):
+        assert main(["studies", "--storage", f"sqlite:///{path}"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Traceback" not in err
+    assert text.read_text() == "not a database\n"
+
+
+def test_outputs_go_only_where_they_can_and_names_stay_in_the_folder(
+    series_csv: Path, storage_url: str, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    assert search(series_csv, storage_url, "--trials", "1", "--study", "../../x") == 0
+    for out in (str(tmp_path / "missing" / "m.pt"), str(tmp_path)):
+        with pytest.raises(SystemExit) as exited:
+            main(["export", "../../x", "--storage", storage_url, "--out", out])
+        assert exited.value.code == 2
+    capsys.readouterr()
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    assert main(["export", "../../x", "--storage", storage_url]) == 0
+    assert [p.name for p in work.iterdir()] == ["_.._x.pt"]
