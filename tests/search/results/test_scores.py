@@ -1,6 +1,9 @@
 """What a finished study gives back: the kept model, its test score, export and predict."""
 
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -150,3 +153,22 @@ def test_a_changed_data_file_is_refused_for_scoring(searched, tmp_path: Path, ca
     assert main(["best", STUDY, "--storage", url, "--data", str(changed), "--season", "3"]) == 2
     assert "pass --data with the original file" in capsys.readouterr().err
     assert load(url).user_attrs[schema.TEST_SCORE] == before
+
+
+def test_the_readme_snippet_forecasts_what_predict_forecasts(
+    searched, tmp_path: Path, capsys
+) -> None:
+    csv, url = searched
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    section = readme.split("### Use model.pt in your own code", 1)[1]
+    snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert main(["export", STUDY, "--storage", url, "--out", str(tmp_path / "model.pt")]) == 0
+    shutil.copy(csv, tmp_path / "my_recent_data.csv")
+    done = subprocess.run(
+        [sys.executable, "-c", snippet], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    printed = np.array(done.stdout.strip().strip("[]").split(), dtype=float)
+    capsys.readouterr()
+    assert main(["predict", STUDY, "--storage", url]) == 0
+    rows = capsys.readouterr().out.strip().splitlines()[-len(printed) :]
+    np.testing.assert_allclose(printed, [float(r.split()[-1]) for r in rows], rtol=1e-5)
