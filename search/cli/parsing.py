@@ -73,11 +73,7 @@ def output_file(text: str) -> Path:
     path = Path(text)
     if path.is_dir():
         raise argparse.ArgumentTypeError(f"{text!r} is a directory; name a file in it")
-    if not path.parent.is_dir():
-        raise argparse.ArgumentTypeError(
-            f"directory {str(path.parent)!r} does not exist; create it or write elsewhere"
-        )
-    return path
+    return _in_existing_directory(path)
 
 
 def output_dir(text: str) -> Path:
@@ -85,6 +81,10 @@ def output_dir(text: str) -> Path:
     path = Path(text)
     if path.exists() and not path.is_dir():
         raise argparse.ArgumentTypeError(f"{text!r} is a file; name a directory")
+    return _in_existing_directory(path)
+
+
+def _in_existing_directory(path: Path) -> Path:
     if not path.parent.is_dir():
         raise argparse.ArgumentTypeError(
             f"directory {str(path.parent)!r} does not exist; create it or write elsewhere"
