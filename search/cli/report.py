@@ -65,7 +65,8 @@ def report(argv: Sequence[str]) -> int:
     if importances is not None:
         written.append(save_png(importances, out / "importances.png"))
     trial, forecasts = best_held_out_forecasts(study, url, dataset, args.season)
-    written.append(save_png(forecast_figure(forecasts, trial), out / "test_forecast.png"))
+    figure = forecast_figure(forecasts, trial, dataset.series.target, study.study_name)
+    written.append(save_png(figure, out / "test_forecast.png"))
     for path in written:
         print(f"wrote {path}")
     if importances is None:
@@ -121,8 +122,11 @@ def parameter_importances(study: optuna.Study) -> Figure | None:
     return figure  # type: ignore[return-value]
 
 
-def forecast_figure(forecasts: HeldOutForecasts, trial: FrozenTrial) -> Figure:
-    """One-step test forecasts of the best model and persistence against the actual values."""
+def forecast_figure(
+    forecasts: HeldOutForecasts, trial: FrozenTrial, target: str, study_name: str
+) -> Figure:
+    """Step-1 test forecasts of the best model and persistence against the actual values; the
+    legend's MSEs are step 1's, as in the score table's per-step rows."""
     figure = Figure(figsize=(12, 4.8), layout="constrained")
     axes = figure.subplots()
     x = forecasts.time if forecasts.time is not None else np.arange(len(forecasts.actual))
@@ -137,20 +141,20 @@ def forecast_figure(forecasts: HeldOutForecasts, trial: FrozenTrial) -> Figure:
         color="0.55",
         linestyle="--",
         linewidth=1.0,
-        label=f"persistence (MSE {mse['persistence']:.3g})",
+        label=f"persistence (step-1 MSE {mse['persistence']:.3g})",
     )
     axes.plot(
         x,
         forecasts.model[:, 0],
         color="tab:red",
         linewidth=1.2,
-        label=f"trial {trial.number} (MSE {mse['model']:.3g})",
+        label=f"trial {trial.number} (step-1 MSE {mse['model']:.3g})",
     )
     axes.set_xlabel("time" if forecasts.time is not None else "row")
-    axes.set_ylabel("value (data units)")
+    axes.set_ylabel(f"{target} (data units)")
     axes.grid(True, alpha=0.3)
     axes.legend()
-    axes.set_title("test split: one-step-ahead forecasts against the actual values")
+    axes.set_title(f"{study_name}: {target}, test split, one step ahead against the actual values")
     return figure
 
 

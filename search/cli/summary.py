@@ -84,6 +84,13 @@ def score_table(score: Mapping[str, Any]) -> str:
     ]
     if "seasonal_naive" not in score:
         lines.append("seasonal naive: no season known; pass --season STEPS")
+    steps = len(score["model"].get("mse_by_step", []))
+    if steps > 1:
+        by_step = [
+            [label, *score[key]["mse_by_step"]] for key, label in names.items() if key in score
+        ]
+        lines.append("MSE of each horizon step (data units):")
+        lines.append(table(["forecast", *(f"step {h}" for h in range(1, steps + 1))], by_step))
     return "\n".join(lines)
 
 

@@ -67,7 +67,8 @@ def held_out_forecasts(
 
 
 def score(forecasts: HeldOutForecasts) -> dict[str, object]:
-    """MSE and MAE of the model and each baseline, and the model's skill over persistence."""
+    """MSE and MAE of the model and each baseline over all windows and steps, the MSE of each
+    horizon step, and the model's skill over persistence."""
     methods = {
         "model": forecasts.model,
         "persistence": forecasts.persistence,
@@ -86,6 +87,14 @@ def score(forecasts: HeldOutForecasts) -> dict[str, object]:
     }
 
 
-def _errors(error: np.ndarray, scale: float) -> dict[str, float]:
+def _errors(error: np.ndarray, scale: float) -> dict[str, object]:
+    """Errors over every window and step, and the MSE of each horizon step (data units)."""
     mse, mae = float(np.mean(error**2)), float(np.mean(np.abs(error)))
-    return {"mse": mse, "mae": mae, "mse_scaled": mse / scale**2, "mae_scaled": mae / scale}
+    by_step = [float(v) for v in np.mean(error**2, axis=0)]
+    return {
+        "mse": mse,
+        "mae": mae,
+        "mse_scaled": mse / scale**2,
+        "mae_scaled": mae / scale,
+        "mse_by_step": by_step,
+    }

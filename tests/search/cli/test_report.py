@@ -47,12 +47,17 @@ def test_forecast_figure_draws_actuals_model_and_persistence_over_time(searched)
     _, url = searched
     study = optuna.load_study(study_name=STUDY, storage=url)
     trial, forecasts = best_held_out_forecasts(study, url, study_dataset(study))
-    axes = forecast_figure(forecasts, trial).axes[0]
+    axes = forecast_figure(forecasts, trial, "load", STUDY).axes[0]
     labels = [line.get_label() for line in axes.lines]
     assert labels[0] == "actual" and labels[1].startswith("persistence")
     assert labels[2].startswith(f"trial {trial.number}")
     np.testing.assert_allclose(axes.lines[2].get_ydata(), forecasts.model[:, 0])
-    assert axes.get_xlabel() == "time"
+    assert axes.get_xlabel() == "time" and axes.get_ylabel().startswith("load")
+    assert STUDY in axes.get_title()
+    # The legend's numbers are the score table's step-1 MSEs (horizon 3 here).
+    stored = study.user_attrs["test_score"]
+    for label, method in ((labels[1], "persistence"), (labels[2], "model")):
+        assert f"step-1 MSE {stored[method]['mse_by_step'][0]:.3g}" in label
 
 
 def test_importances_wait_for_two_complete_trials(tmp_path: Path) -> None:

@@ -44,6 +44,9 @@ def test_search_stores_and_prints_the_test_score_beside_the_baselines(searched, 
     assert stored["trial"] == load(url).best_trial.number
     assert stored["season"] == 7  # daily data
     assert {"model", "persistence", "seasonal_naive"} <= set(stored)
+    # Horizon 3: one MSE per step, averaging to the whole MSE.
+    assert len(stored["model"]["mse_by_step"]) == 3
+    assert np.mean(stored["model"]["mse_by_step"]) == pytest.approx(stored["model"]["mse"])
     assert stored["skill"] == pytest.approx(
         1 - stored["model"]["mse"] / stored["persistence"]["mse"]
     )
@@ -52,6 +55,12 @@ def test_search_stores_and_prints_the_test_score_beside_the_baselines(searched, 
     assert main(["studies", "--storage", url]) == 0
     out = capsys.readouterr().out
     assert "test_mse" in out and f"{stored['model']['mse']:.4g}" in out
+    assert main(["best", STUDY, "--storage", url]) == 0
+    out = capsys.readouterr().out
+    assert "MSE of each horizon step (data units):" in out
+    lines = out.splitlines()
+    header = lines[lines.index("MSE of each horizon step (data units):") + 1]
+    assert header.split() == ["forecast", "step", "1", "step", "2", "step", "3"]
 
 
 def test_exported_file_loads_with_weights_only_and_reproduces_the_test_score(
