@@ -11,6 +11,7 @@ import pandas as pd
 
 from search.cli.parsing import add_data_options, command_parser, file_name, output_file
 from search.cli.summary import score_table, table, trials_frame, trials_table
+from search.cli.text import printable
 from search.data.calendar import frequency
 from search.errors import ConfigError, DataError
 from search.results.scores import best_model, best_score, study_dataset, study_series
@@ -87,7 +88,8 @@ def best(argv: Sequence[str]) -> int:
     if args.json:
         print(json.dumps(record, indent=2))
         return 0
-    print(f"{study.study_name}: best trial {trial.number}, validation MSE {trial.value:.4g}")
+    name = printable(study.study_name)
+    print(f"{name}: best trial {trial.number}, validation MSE {trial.value:.4g}")
     print(table(["parameter", "value"], list(trial.params.items())))
     print(table(["attribute", "value"], list(trial.user_attrs.items())))
     print(score_table(score))
@@ -148,7 +150,8 @@ def predict(argv: Sequence[str]) -> int:
         print(f"forecast: {args.out}")
     last = series.time[-1] if series.time is not None else f"row {len(series.values)}"
     print(
-        f"{study.study_name}: trial {trial.number}'s forecast of {series.target} after {last}, "
+        f"{printable(study.study_name)}: trial {trial.number}'s forecast of "
+        f"{printable(series.target)} after {last}, "
         f"where the last observed value is {series.values[-1, 0]:.6g}"
     )
     print(forecast.to_string())

@@ -23,6 +23,7 @@ from search.cli.parsing import positive_int
 from search.cli.plots import BestSoFar, best_so_far, plot_best_so_far
 from search.cli.progress import run_with_progress
 from search.cli.summary import table
+from search.cli.text import printable
 from search.data.series import data_name
 from search.errors import ConfigError
 from search.run.driver import Plan, held_out_score, open_search, plan
@@ -176,7 +177,7 @@ def _run_one(checked: Plan) -> None:
     shown = f"best {best[-1]:.4g}" if best and math.isfinite(best[-1]) else "no complete trial"
     ran = finished - before
     done = f"+{ran} in {time.monotonic() - started:.0f} s" if ran else "already there"
-    print(f"  {name}: {finished}/{target} finished ({done}), {shown}", flush=True)
+    print(f"  {printable(name)}: {finished}/{target} finished ({done}), {shown}", flush=True)
 
 
 def _trials(

@@ -10,6 +10,7 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 from tqdm import tqdm
 
+from search.cli.text import printable
 from search.run.driver import Search, run_to_target
 from search.store import schema
 from search.store.trials import best_trial, counts
@@ -24,7 +25,7 @@ class Progress:
         self._bar = tqdm(
             total=target,
             initial=counts(study).finished,
-            desc=study.study_name,
+            desc=printable(study.study_name),
             unit="trial",
             file=sys.stderr,
             # Off a terminal (a log file, CI) a bar is noise; the trial lines still print.

@@ -10,6 +10,7 @@ import time
 
 from search.cli.progress import run_with_progress
 from search.cli.summary import data_line, print_summary
+from search.cli.text import printable
 from search.data.calendar import infer_season
 from search.run.driver import Search, held_out_score, open_search, plan
 from search.run.options import SearchOptions
@@ -30,7 +31,7 @@ def run_search(options: SearchOptions) -> int:
     finished = counts(study).finished
     if finished >= target:
         print(
-            f"study {study.study_name} already has {finished} finished trials (target "
+            f"study {printable(study.study_name)} already has {finished} finished trials (target "
             f"{target}); raise --trials to run more"
         )
         print_summary(study, checked.url, score=held_out_score(search))
@@ -48,6 +49,6 @@ def _announce(search: Search, finished: int) -> None:
     target = checked.target
     verb = f"resuming at {finished} of {target}" if finished else f"starting, {target} trials"
     workers = f" with {options.workers} workers" if options.workers > 1 else ""
-    print(f"study {checked.name} in {masked(checked.url)}: {verb}{workers}")
+    print(f"study {printable(checked.name)} in {masked(checked.url)}: {verb}{workers}")
     series = checked.dataset.series
     print(data_line(series, options.season or infer_season(series.time)))

@@ -10,6 +10,7 @@ import pandas as pd
 from optuna.trial import FrozenTrial, TrialState
 
 from search.cli.progress import stop_reason
+from search.cli.text import printable
 from search.data.calendar import frequency
 from search.data.series import Series
 from search.store import schema
@@ -105,7 +106,7 @@ def print_summary(
     states = {s: sum(t.state == s for t in trials) for s in TrialState}
     complete = sorted((t for t in trials if t.state == TrialState.COMPLETE), key=lambda t: t.value)
     print(
-        f"\n{study.study_name}: {states[TrialState.COMPLETE]} complete, "
+        f"\n{printable(study.study_name)}: {states[TrialState.COMPLETE]} complete, "
         f"{states[TrialState.PRUNED]} pruned, {states[TrialState.FAIL]} failed"
     )
     if complete:
@@ -124,7 +125,7 @@ def print_summary(
     if best is not None:
         print(
             f"best model: saved in {artifact_dir(url)}; lstm-search export "
-            f"{study.study_name}{storage} --out model.pt"
+            f"{printable(study.study_name)}{storage} --out model.pt"
         )
     print(f"dashboard: lstm-search dashboard{storage}")
 
@@ -134,7 +135,7 @@ def _cell(value: object) -> str:
         return "-"
     if isinstance(value, float):
         return f"{value:.4g}"
-    return str(value)
+    return printable(str(value))
 
 
 def data_line(series: Series, season: int | None) -> str:

@@ -73,3 +73,11 @@ def open_storage(url: str, create: bool = True) -> RDBStorage:
                 f"cannot open storage {masked(url)} ({reason}); check the URL, "
                 "the server and the driver (pip install 'lstm-search[postgres]')"
             ) from error
+        except RuntimeError as error:  # Optuna: a schema this version cannot read
+            if "schema" not in str(error):
+                raise
+            raise ConfigError(
+                f"storage {masked(url)} has a table schema this Optuna "
+                f"({optuna.__version__}) cannot read; open it with the Optuna that wrote it, "
+                "or upgrade: pip install -U optuna"
+            ) from error

@@ -1,6 +1,7 @@
 """The command line through main([...]): searches, resumes, refusals and read-back commands."""
 
 import json
+import sqlite3
 from dataclasses import asdict
 from pathlib import Path
 
@@ -327,3 +328,27 @@ def test_outputs_go_only_where_they_can_and_names_stay_in_the_folder(
     monkeypatch.chdir(work)
     assert main(["export", "../../x", "--storage", storage_url]) == 0
     assert [p.name for p in work.iterdir()] == ["_.._x.pt"]
+
+
+def test_a_storage_from_a_newer_optuna_schema_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    path = tmp_path / "newer.db"
+    optuna.create_study(storage=f"sqlite:///{path}", study_name="s")
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = 'v99.0.0.a'")
+    connection.close()
+    assert main(["studies", "--storage", f"sqlite:///{path}"]) == 2
+    err = capsys.readouterr().err
+    assert "table schema this Optuna" in err and err.count("\n") == 1
+
+
+def test_a_study_name_with_escape_codes_prints_escaped(
+    series_csv: Path, storage_url: str, capsys: pytest.CaptureFixture
+) -> None:
+    name = "evil\x1b[2J\nname"
+    assert search(series_csv, storage_url, "--trials", "1", "--study", name) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "evil\\x1b[2J\\nname" in out
+    assert main(["studies", "--storage", storage_url]) == 0
+    assert "\x1b" not in capsys.readouterr().out
