@@ -24,8 +24,9 @@ from search.run.process import guarded
 
 def run_search_command(argv: Sequence[str]) -> int:
     """Run or resume a search."""
-    description = "Search LSTM forecasting hyperparameters; run again to resume. Commands: " + (
-        ", ".join(f"{name} ({command.__doc__})" for name, command in COMMANDS.items())
+    description = (
+        "Search LSTM forecasting hyperparameters; run the same command again to resume. "
+        f"Commands: {', '.join(COMMANDS)} (lstm-search COMMAND --help for each)."
     )
     args = search_parser("lstm-search", description).parse_args(argv)
     options = SearchOptions(**{k: v for k, v in vars(args).items() if k != "debug"})

@@ -53,7 +53,7 @@ def search_parser(
         "--features",
         type=column_list,
         default=defaults.features,
-        help="extra input columns, comma-separated",
+        help="extra input columns, comma-separated (default: none)",
     )
     parser.add_argument(
         "--time-col",
@@ -123,7 +123,9 @@ def search_parser(
     parser.add_argument(
         "--seed", type=seed, default=defaults.seed, help=f"study seed (default: {defaults.seed})"
     )
-    parser.add_argument("--timeout", type=seconds, help="stop starting trials after SECONDS")
+    parser.add_argument(
+        "--timeout", type=seconds, help="stop starting trials after SECONDS (default: none)"
+    )
     parser.add_argument(
         "--device",
         choices=DEVICES,

@@ -167,7 +167,7 @@ def _check_column(frame: pd.DataFrame, column: str, path: Path, option: str) -> 
     if column not in frame.columns:
         raise DataError(
             f"column {column!r} is not in {path.name} (columns: {_listed(frame.columns)}); "
-            f"fix {option}"
+            f"fix {option}, or give the file the column names it was searched with"
         )
 
 

@@ -181,3 +181,15 @@ def test_the_readme_snippet_forecasts_what_predict_forecasts(
     assert main(["predict", STUDY, "--storage", url]) == 0
     rows = capsys.readouterr().out.strip().splitlines()[-len(printed) :]
     np.testing.assert_allclose(printed, [float(r.split()[-1]) for r in rows], rtol=1e-5)
+
+
+def test_predict_on_a_file_with_a_renamed_column_is_one_line(
+    searched, tmp_path: Path, capsys
+) -> None:
+    csv, url = searched
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_text(csv.read_text().replace("day,load", "day,demand", 1))
+    assert main(["predict", STUDY, "--storage", url, "--data", str(renamed)]) == 2
+    err = capsys.readouterr().err
+    assert "column 'load' is not in renamed.csv" in err and "column names" in err
+    assert err.count("\n") == 1
