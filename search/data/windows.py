@@ -96,6 +96,7 @@ class ForecastDataset:
         level = series.values[:, 0] / self.scaling.target_step_std
         steps = torch.as_tensor(level, dtype=torch.float64).unfold(0, horizon + 1, 1)  # (T-H, H+1)
         changes = (steps[:, 1:] - steps[:, :1]).to(torch.float32)
+        _check_finite(self._inputs.cpu(), changes, series, self.bounds)
         self._targets = changes.contiguous().to(self.device)
 
     @property
@@ -128,6 +129,29 @@ class ForecastDataset:
             anchors = torch.arange(first, last + 1, device=self.device)
             splits[name] = WindowSplit(unfolded, self._targets, anchors, seq_len)
         return splits
+
+
+def _check_finite(
+    inputs: torch.Tensor, targets: torch.Tensor, series: Series, bounds: SplitBounds
+) -> None:
+    """Refuse data that overflows once scaled (an outlier such as 1e300): every split must be
+    computable, or trials would fail one by one with a misleading reason."""
+    bad = ~torch.isfinite(inputs).all(dim=1)  # names the outlier's own row, when it is there
+    if not bad.any():
+        bad[: len(targets)] = ~torch.isfinite(targets).all(dim=1)
+    if not bad.any():
+        return
+    row = int(torch.nonzero(bad)[0])
+    split = next(
+        name
+        for name, (start, stop) in zip(SPLITS, asdict(bounds).values(), strict=True)
+        if start <= row < stop
+    )
+    values = ", ".join(f"{v:.6g}" for v in series.values[max(row - 1, 0) : row + 2, 0])
+    raise DataError(
+        f"row {row + 1} of the series (in the {split} split) is too large to compute with once "
+        f"scaled (target values around it: {values}); fix the outlier or rescale the column"
+    )
 
 
 def split_bounds(n_rows: int, fractions: tuple[float, float, float]) -> SplitBounds:

@@ -16,6 +16,7 @@ import pytest
 from search.cli.main import main
 from search.data.calendar import infer_season
 from search.data.series import bundled_path, load_series
+from search.data.windows import ForecastDataset
 from search.errors import DataError
 
 CLEAN = pd.read_csv(bundled_path())  # date,co2: ISO dates, decimal points, empty gaps
@@ -154,6 +155,15 @@ def test_a_shape_that_cannot_be_read_for_sure_is_refused_in_one_line(
     with pytest.raises(DataError) as caught:
         load_series(path, target=target, features=features, time_col=time_col)
     assert expected in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_an_outlier_too_large_to_scale_is_refused_naming_its_row(tmp_path: Path) -> None:
+    path = tmp_path / "outlier.csv"
+    values = [f"{v + np.sin(v):.4f}" for v in range(100)]
+    values[90] = "1e300"  # finite as written, infinite once scaled to float32
+    path.write_text("y\n" + "\n".join(values) + "\n")
+    with pytest.raises(DataError, match=r"row 91 of the series \(in the test split\) is too large"):
+        ForecastDataset(load_series(path))
 
 
 def test_bytes_that_are_no_known_text_encoding_are_refused(tmp_path: Path) -> None:
