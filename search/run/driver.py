@@ -19,6 +19,7 @@ from search.data.windows import ForecastDataset
 from search.results.scores import best_score, record_source
 from search.run.options import SearchOptions
 from search.run.pool import WorkerExit, run_workers
+from search.run.process import raise_if_stopped
 from search.run.runner import Objective, run_trials
 from search.store import schema
 from search.store.artifacts import artifact_store
@@ -100,7 +101,13 @@ def open_search(checked: Plan) -> Search:
     budget = TrialBudget(options.epochs, options.patience, options.trial_seconds)
     fixed = {"arch": options.arch, "seq_len": options.seq_len}
     objective = make_objective(
-        checked.space, checked.dataset, budget, fixed, options.seed, artifact_store(checked.url)
+        checked.space,
+        checked.dataset,
+        budget,
+        fixed,
+        options.seed,
+        artifact_store(checked.url),
+        on_epoch=raise_if_stopped,
     )
     return Search(checked, study, objective)
 

@@ -32,7 +32,10 @@ def guarded(
     optuna.logging.set_verbosity(optuna.logging.DEBUG if debug else optuna.logging.WARNING)
     # Heartbeats, artifacts and metric names are "experimental" in Optuna: nothing to act on.
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-    signal.signal(signal.SIGTERM, _interrupt)
+    global _stop_requested
+    _stop_requested = False
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, _interrupt)
     try:
         return command()
     except BrokenPipeError:
@@ -52,6 +55,8 @@ def guarded(
     except Exception as error:
         _report(error, debug=True)
         return 1
+    finally:
+        _stop_requested = False  # handled: the next command in this process starts clean
 
 
 def _report(error: BaseException, debug: bool) -> None:
@@ -60,6 +65,22 @@ def _report(error: BaseException, debug: bool) -> None:
     print(f"lstm-search: error: {error}", file=sys.stderr)
 
 
+_stop_requested = False
+
+
 def _interrupt(signum: int, frame: object) -> None:
-    """SIGTERM (a scheduler stopping the job) ends the search like Ctrl-C."""
+    """Ctrl-C, or SIGTERM (a scheduler stopping the job): stop the search.
+
+    The KeyboardInterrupt raised here is lost when the signal lands in a callback Python
+    ignores exceptions from (importlib's module-lock callback was seen), so the request is also
+    kept, and `raise_if_stopped` raises it again at the next epoch or claim.
+    """
+    global _stop_requested
+    _stop_requested = True
     raise KeyboardInterrupt
+
+
+def raise_if_stopped() -> None:
+    """Raise KeyboardInterrupt if a stop was asked for, even one whose first raise was lost."""
+    if _stop_requested:
+        raise KeyboardInterrupt

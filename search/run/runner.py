@@ -21,6 +21,7 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from search.errors import SearchAborted, TrialFailure
+from search.run.process import raise_if_stopped
 from search.store import schema
 from search.store.backends import StudyLock
 from search.store.optuna_internals import heartbeat, record_heartbeat, set_system_attr, stored_trial
@@ -56,6 +57,7 @@ def run_trials(
     started = time.monotonic()
     ran = failures_in_a_row = 0
     while True:
+        raise_if_stopped()
         if timeout is not None and time.monotonic() - started >= timeout:
             return RunOutcome(counts(study).finished, ran, timed_out=True)
         trial, finished = _claim(study, target, lock)

@@ -140,12 +140,14 @@ def make_objective(
     fixed: Mapping[str, object],
     study_seed: int,
     store: FileSystemArtifactStore | None = None,
+    on_epoch: Callable[[], None] | None = None,
 ) -> Callable[[optuna.Trial], float]:
     """The Optuna objective: suggest from `space`, train, report every epoch, prune.
 
     Hyperparameters the space does not search take the study's `fixed` choices (--arch,
     --seq-len), else their defaults. With an artifact `store`, each trial that becomes the best
-    so far keeps its model there.
+    so far keeps its model there. `on_epoch` is called after every epoch and may raise to stop
+    the trial (the worker's check for a stop request).
     """
 
     def objective(trial: optuna.Trial) -> float:
@@ -158,6 +160,8 @@ def make_objective(
         trial.set_user_attr(schema.SEED, seed)
 
         def report(epoch: int, loss: float) -> None:
+            if on_epoch is not None:
+                on_epoch()
             trial.report(loss, epoch)
             if trial.should_prune():
                 raise optuna.TrialPruned(f"validation loss {loss:.4g} at epoch {epoch}")
