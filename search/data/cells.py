@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from search.data.csvfile import clipped
 from search.errors import DataError
 
 MISSING = frozenset({"", "na", "nan", "n/a", "null", "none"})
@@ -182,7 +183,7 @@ def _parse(column: str, texts: pd.Series, date_format: str) -> pd.DatetimeIndex:
         times = pd.to_datetime(texts, format=date_format, errors="coerce")
     except (ValueError, TypeError) as error:  # e.g. time zones that differ between rows
         raise DataError(
-            f"time column {column!r} cannot be read as one kind of time ({_short(str(error))}); "
+            f"time column {column!r} cannot be read as one kind of time ({clipped(str(error))}); "
             "write every time in the same time zone, or without one"
         ) from None
     bad = times.isna().to_numpy()
@@ -211,8 +212,3 @@ def _epoch_seconds(column: str, texts: pd.Series) -> pd.DatetimeIndex:
 
 def _quoted(text: str, limit: int = 40) -> str:
     return repr(text if len(text) <= limit else text[: limit - 3] + "...")
-
-
-def _short(text: str, limit: int = 120) -> str:
-    first = text.strip().splitlines()[0] if text.strip() else ""
-    return first if len(first) <= limit else first[: limit - 3] + "..."

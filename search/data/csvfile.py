@@ -86,8 +86,8 @@ def read_csv_file(path: Path) -> CsvFile:
             index_col=False,
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else "empty file"
-        raise DataError(f"cannot read {path} as CSV ({_short(reason)}); save it as CSV") from error
+        reason = clipped(str(error)) or "empty file"
+        raise DataError(f"cannot read {path} as CSV ({reason}); save it as CSV") from error
     if table.empty:
         raise DataError(f"{path} has no data rows; pass a CSV with a header and at least one row")
     return CsvFile(table.fillna(""), encoding, separator)
@@ -125,7 +125,7 @@ def _check_field_counts(text: str, separator: str, expected: int, path: Path) ->
         bad = next(((f, reader.line_num) for f in reader if f and len(f) != expected), None)
     except csv.Error as error:  # e.g. a field past the csv module's 128 KiB limit
         raise DataError(
-            f"line {reader.line_num} of {path.name} cannot be read ({_short(str(error))}); "
+            f"line {reader.line_num} of {path.name} cannot be read ({clipped(str(error))}); "
             "keep values short and quotes balanced"
         ) from None
     if bad is not None:
@@ -143,5 +143,7 @@ def _check_field_counts(text: str, separator: str, expected: int, path: Path) ->
         )
 
 
-def _short(text: str, limit: int = 200) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def clipped(text: str, limit: int = 200) -> str:
+    """The first line of a message from a library, cut to `limit` characters for ours."""
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return first if len(first) <= limit else first[: limit - 3] + "..."
