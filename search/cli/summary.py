@@ -13,6 +13,7 @@ from search.cli.progress import stop_reason
 from search.cli.text import printable
 from search.data.calendar import frequency
 from search.data.series import Series
+from search.results.score_rows import score_rows, step_rows
 from search.store import schema
 from search.store.artifacts import artifact_dir
 from search.store.backends import masked
@@ -67,31 +68,17 @@ def trial_rows(trials: Sequence[FrozenTrial]) -> tuple[list[str], list[list[obje
 
 def score_table(score: Mapping[str, Any]) -> str:
     """The test score of the best model beside the naive baselines, with its skill."""
-    season = score.get("season")
-    names = {
-        "model": f"best model (trial {score['trial']})",
-        "persistence": "persistence (last value)",
-        "seasonal_naive": f"seasonal naive (season {season})",
-    }
-    rows = [
-        [label, *(score[key][m] for m in ("mse", "mae", "mse_scaled", "mae_scaled"))]
-        for key, label in names.items()
-        if key in score
-    ]
     lines = [
         f"test score on {score['windows']} held-out windows (data units, and scaled):",
-        table(["forecast", "mse", "mae", "mse_scaled", "mae_scaled"], rows),
+        table(*score_rows(score)),
         f"skill against persistence: {score['skill']:.3f} (1 - MSE model / MSE persistence)",
     ]
     if "seasonal_naive" not in score:
         lines.append("seasonal naive: no season known; pass --season STEPS")
-    steps = len(score["model"].get("mse_by_step", []))
-    if steps > 1:
-        by_step = [
-            [label, *score[key]["mse_by_step"]] for key, label in names.items() if key in score
-        ]
+    headers, by_step = step_rows(score)
+    if len(headers) > 2:
         lines.append("MSE of each horizon step (data units):")
-        lines.append(table(["forecast", *(f"step {h}" for h in range(1, steps + 1))], by_step))
+        lines.append(table(headers, by_step))
     return "\n".join(lines)
 
 

@@ -18,6 +18,7 @@ from search.data.series import Series, load_series
 from search.data.windows import ForecastDataset
 from search.errors import ConfigError, DataError
 from search.results.evaluation import HeldOutForecasts, held_out_forecasts, score
+from search.results.note import write_note
 from search.store import schema
 from search.store.artifacts import load_file
 from search.store.trials import best_trial
@@ -105,6 +106,7 @@ def best_score(
     trial, forecasts = best_held_out_forecasts(study, url, dataset(), season)
     result = {"trial": trial.number, "val_loss": trial.value, **score(forecasts)}
     study.set_user_attr(schema.TEST_SCORE, result)
+    write_note(study)
     return result
 
 

@@ -16,6 +16,7 @@ from optuna.trial import FrozenTrial
 
 from search.data.series import load_series
 from search.data.windows import ForecastDataset
+from search.results.note import write_note
 from search.results.scores import best_score, record_source
 from search.run.options import SearchOptions
 from search.run.pool import WorkerExit, run_workers
@@ -120,6 +121,7 @@ def run_to_target(
     """Run trials, here or in worker processes, until the study has its target or the timeout
     passes; return the study's finished trials."""
     options = search.plan.options
+    write_note(search.study)
     if options.workers > 1:
         run_workers(options, search.study, on_trial, on_worker_exit)
     else:

@@ -69,3 +69,13 @@ def fail_stale_trials(study: optuna.Study) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         optuna.storages.fail_stale_trials(study)
+
+
+def study_system_attr(study: optuna.Study, key: str) -> Any:
+    """A system attribute of the study (bookkeeping), or None."""
+    return study._storage.get_study_system_attrs(study._study_id).get(key)
+
+
+def set_study_system_attr(study: optuna.Study, key: str, value: Any) -> None:
+    """Store a system attribute on the study (bookkeeping, hidden from users' views)."""
+    study._storage.set_study_system_attr(study._study_id, key, value)

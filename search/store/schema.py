@@ -36,6 +36,10 @@ SAMPLES_PER_SECOND = "samples_per_second"
 STOPPED_BY = "stopped_by"
 """What ended the training: epochs, patience or time."""
 
+# Study system attributes.
+NOTE_WRITTEN = "lstm_search:note_sha256"
+"""Digest of the dashboard note lstm-search last wrote; a different note was edited by a user."""
+
 # Trial system attributes.
 OWNER = "lstm_search:owner"
 """The process running the trial: {host, pid, started}."""
