@@ -88,7 +88,23 @@ def search_parser(
         "--epochs",
         type=positive_int,
         default=defaults.epochs,
-        help=f"epoch cap per trial (default: {defaults.epochs})",
+        help=f"epoch cap per trial and fold (default: {defaults.epochs})",
+    )
+    parser.add_argument(
+        "--window-budget",
+        type=positive_int,
+        default=defaults.window_budget,
+        metavar="WINDOWS",
+        help="training windows per trial and fold, as whole epochs within --epochs: the same "
+        f"work on any machine (default: {defaults.window_budget:,})",
+    )
+    parser.add_argument(
+        "--folds",
+        type=positive_int,
+        default=defaults.folds,
+        help="rolling-origin validation: the validation windows in K consecutive blocks, each "
+        "scored by a model trained on the rows before it; the value is their mean "
+        f"(default: {defaults.folds})",
     )
     parser.add_argument(
         "--patience",
@@ -100,14 +116,22 @@ def search_parser(
         "--trial-seconds",
         type=seconds_or_off,
         default=defaults.trial_seconds,
-        help="training time per trial: a trial past it stops after its current epoch and keeps "
-        f"its best epoch; 0 for no limit (default: {defaults.trial_seconds:g})",
+        help="an opt-in time limit per trial: a trial past it stops after its current epoch "
+        "and keeps its best epoch, and its value then depends on the machine (default: none)",
     )
     parser.add_argument(
         "--pruner",
         choices=PRUNERS,
         default=defaults.pruner,
-        help=f"median, hyperband or none (default: {defaults.pruner})",
+        help="median, hyperband (by epoch), wilcoxon (by fold, for --folds 4 or more) or "
+        f"none (default: {defaults.pruner})",
+    )
+    parser.add_argument(
+        "--no-refit",
+        dest="refit",
+        action="store_false",
+        help="keep the selected trial's model only; by default its configuration is also refit "
+        "on train + validation, and export and predict use that refit",
     )
     parser.add_argument(
         "--space",

@@ -71,8 +71,10 @@ def stop_reason(trial: FrozenTrial) -> str:
     if trial.state == TrialState.FAIL:
         return f"failed: {trial.user_attrs.get(schema.FAIL_REASON, 'unknown reason')}"
     if trial.state == TrialState.PRUNED:
+        where = trial.user_attrs.get(schema.PRUNED_AT)
         last = max(trial.intermediate_values, default=None)
-        return f"pruned at epoch {last}" if last is not None else "pruned"
+        where = where or (f"epoch {last}" if last is not None else None)
+        return f"pruned at {where}" if where is not None else "pruned"
     if trial.state == TrialState.COMPLETE:
         stopped = trial.user_attrs.get(schema.STOPPED_BY)
         return STOPPED_BY.get(str(stopped), "complete")

@@ -12,7 +12,7 @@ from search.cli.progress import run_with_progress
 from search.cli.summary import data_line, print_summary
 from search.cli.text import printable
 from search.data.calendar import infer_season
-from search.run.driver import Search, held_out_score, open_search, plan
+from search.run.driver import Plan, Search, held_out_score, open_search, plan
 from search.run.options import SearchOptions
 from search.store.backends import masked
 from search.store.trials import counts
@@ -44,6 +44,23 @@ def run_search(options: SearchOptions) -> int:
     return 0
 
 
+def budget_line(checked: Plan) -> str:
+    """What each trial may train, in work: epochs of the training windows, folds, patience."""
+    budget, options = checked.budget, checked.options
+    windows = len(checked.dataset.windows(options.seq_len)["train"])
+    limit = (
+        f"a {options.trial_seconds:g} s time limit per fold (machine-dependent)"
+        if options.trial_seconds
+        else "no time limit"
+    )
+    folds = f"{budget.folds} rolling-origin folds" if budget.folds > 1 else "1 validation window"
+    return (
+        f"training: up to {budget.epochs} epochs of {windows:,} windows per trial (--window-budget "
+        f"{options.window_budget:,}, --epochs {options.epochs}), patience {budget.patience}, "
+        f"{folds}, {limit}"
+    )
+
+
 def _announce(search: Search, finished: int) -> None:
     checked, options = search.plan, search.plan.options
     target = checked.target
@@ -52,3 +69,4 @@ def _announce(search: Search, finished: int) -> None:
     print(f"study {printable(checked.name)} in {masked(checked.url)}: {verb}{workers}")
     series = checked.dataset.series
     print(data_line(series, options.season or infer_season(series.time)))
+    print(budget_line(checked))

@@ -13,7 +13,7 @@ from search.cli.progress import stop_reason
 from search.cli.text import printable
 from search.data.calendar import frequency
 from search.data.series import Series
-from search.results.score_rows import score_rows, step_rows
+from search.results.score_rows import score_rows, skill_lines, step_rows
 from search.store import schema
 from search.store.artifacts import artifact_dir
 from search.store.backends import masked
@@ -71,7 +71,7 @@ def score_table(score: Mapping[str, Any]) -> str:
     lines = [
         f"test score on {score['windows']} held-out windows (data units, and scaled):",
         table(*score_rows(score)),
-        f"skill against persistence: {score['skill']:.3f} (1 - MSE model / MSE persistence)",
+        *skill_lines(score),
     ]
     if "seasonal_naive" not in score:
         lines.append("seasonal naive: no season known; pass --season STEPS")

@@ -11,7 +11,7 @@ z-scores of their levels, fitted on the training rows.
 from __future__ import annotations
 
 import functools
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import torch
@@ -129,6 +129,36 @@ class ForecastDataset:
             anchors = torch.arange(first, last + 1, device=self.device)
             splits[name] = WindowSplit(unfolded, self._targets, anchors, seq_len)
         return splits
+
+    def folds(self, seq_len: int, count: int) -> list[tuple[WindowSplit, WindowSplit]]:
+        """Rolling-origin (train, validation) windows: the validation windows cut into `count`
+        consecutive blocks, each with the windows whose targets all precede it as training."""
+        windows = self.windows(seq_len)
+        train, val = windows["train"], windows["val"]
+        if count == 1:
+            return [(train, val)]
+        if len(val) < count:
+            raise DataError(
+                f"--folds {count} needs at least {count} validation windows, but the validation "
+                f"split has {len(val)}; lower --folds or enlarge the validation split"
+            )
+        first = int(train.anchors[0])
+        folds = []
+        for block in torch.tensor_split(val.anchors, count):
+            # Training targets reach anchor + horizon: all must lie before the block's first
+            # target, row block[0] + 1.
+            stop = int(block[0]) - self.horizon + 1
+            anchors = torch.arange(first, stop, device=self.device)
+            folds.append((replace(train, anchors=anchors), replace(val, anchors=block)))
+        return folds
+
+    def refit_windows(self, seq_len: int) -> WindowSplit:
+        """Training windows over the train and validation rows together (for the final refit):
+        every window whose targets end before the test split."""
+        windows = self.windows(seq_len)
+        train, val = windows["train"], windows["val"]
+        anchors = torch.arange(int(train.anchors[0]), int(val.anchors[-1]) + 1, device=self.device)
+        return replace(train, anchors=anchors)
 
 
 def _check_finite(

@@ -1,12 +1,15 @@
-"""The honest score: a trained model on the held-out test windows, beside two naive baselines.
+"""The honest score: trained models on the held-out test windows, beside baselines.
 
-All three forecast exactly the same windows: the model, persistence (repeat the last observed
-value) and seasonal naive (the value one season before each target). Errors are given in the
-data's units and on the scaled series the model trains on (units / target_step_std).
+All forecast exactly the same windows: the selected model, the refit one, persistence (repeat
+the last observed value), seasonal naive (the value one season before each target) and the
+classical baselines. MASE divides the MAE by the training rows' in-sample seasonal-naive MAE
+(one step back without a season). Errors are given in the data's units and on the scaled series
+the model trains on (units / target_step_std).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,30 +26,38 @@ class HeldOutForecasts:
     """Forecasts of every test window, each (N, horizon) in data units."""
 
     time: pd.DatetimeIndex | None  # (N,) time of each window's first forecast step
+    anchors: np.ndarray  # (N,) rows of each window's last observed value
     actual: np.ndarray
     model: np.ndarray
     persistence: np.ndarray
     seasonal: np.ndarray | None
     season: int | None
     scale: float  # data units per unit of the scaled series
+    mase_scale: float  # the training rows' one-season-back MAE: MASE's denominator
+    refit: np.ndarray | None = None  # the refit model's, once there is one
 
 
 @torch.inference_mode()
-def held_out_forecasts(
-    model: nn.Module, dataset: ForecastDataset, seq_len: int, season: int | None
-) -> HeldOutForecasts:
-    """The model's and both baselines' forecasts of the test windows."""
+def model_forecasts(model: nn.Module, dataset: ForecastDataset, seq_len: int) -> np.ndarray:
+    """A model's forecasts of every test window, (N, horizon) in data units."""
     model.eval()
     split = dataset.windows(seq_len)["test"]
-    values = dataset.series.values[:, 0]
-    anchors = split.anchors.cpu().numpy()
-    steps = np.arange(1, dataset.horizon + 1)
     changes = [
         model(split.batch(index)[0]).reshape(len(index), -1).double().cpu().numpy()
         for index in torch.arange(len(split), device=split.anchors.device).split(EVAL_BATCH)
     ]
+    last = dataset.series.values[split.anchors.cpu().numpy(), 0]
+    return dataset.scaling.to_units(np.concatenate(changes), last)
+
+
+def held_out_forecasts(
+    model: nn.Module, dataset: ForecastDataset, seq_len: int, season: int | None
+) -> HeldOutForecasts:
+    """The model's and both naive baselines' forecasts of the test windows."""
+    values = dataset.series.values[:, 0]
+    anchors = dataset.windows(seq_len)["test"].anchors.cpu().numpy()
+    steps = np.arange(1, dataset.horizon + 1)
     last = values[anchors]
-    scaling = dataset.scaling
     seasonal = None
     if season is not None:
         # The same point of the latest season that ended before the anchor: steps beyond one
@@ -55,45 +66,75 @@ def held_out_forecasts(
         rows = anchors[:, None] + steps[None, :] - back[None, :]
         seasonal = values[rows] if rows.min() >= 0 else None
     time = dataset.series.time
+    train = values[slice(*dataset.bounds.train)]
+    lag = season if season is not None and season < len(train) else 1
     return HeldOutForecasts(
         time=time[anchors + 1] if time is not None else None,
+        anchors=anchors,
         actual=values[anchors[:, None] + steps[None, :]],
-        model=scaling.to_units(np.concatenate(changes), last),
+        model=model_forecasts(model, dataset, seq_len),
         persistence=np.repeat(last[:, None], dataset.horizon, axis=1),
         seasonal=seasonal,
         season=season if seasonal is not None else None,
-        scale=scaling.target_step_std,
+        scale=dataset.scaling.target_step_std,
+        mase_scale=float(np.mean(np.abs(train[lag:] - train[:-lag]))),
     )
 
 
-def score(forecasts: HeldOutForecasts) -> dict[str, object]:
-    """MSE and MAE of the model and each baseline over all windows and steps, the MSE of each
-    horizon step, and the model's skill over persistence."""
+MODELS = ("model", "refit")
+"""Forecasts made by trained LSTMs; every other forecast in a score is a baseline."""
+
+
+def score(
+    forecasts: HeldOutForecasts,
+    classical: Mapping[str, Mapping[str, object]] | None = None,
+    skipped: Mapping[str, str] | None = None,
+) -> dict[str, object]:
+    """MSE, MAE and MASE of the models and each baseline over all windows and steps, the MSE of
+    each horizon step, and the model's skill over persistence and over the best baseline.
+
+    `classical` holds the classical baselines' errors on the same windows (see `errors`), and
+    `skipped` the ones left out with the reason.
+    """
     methods = {
         "model": forecasts.model,
+        "refit": forecasts.refit,
         "persistence": forecasts.persistence,
         "seasonal_naive": forecasts.seasonal,
     }
-    errors = {
-        name: _errors(predicted - forecasts.actual, forecasts.scale)
+    scored: dict[str, Mapping[str, object]] = {
+        name: errors(predicted, forecasts)
         for name, predicted in methods.items()
         if predicted is not None
     }
+    scored.update(classical or {})
+    baselines = {name: float(e["mse"]) for name, e in scored.items() if name not in MODELS}  # type: ignore[arg-type]
+    best = min(baselines, key=baselines.__getitem__)
+    model_mse = float(scored["model"]["mse"])  # type: ignore[arg-type]
     return {
-        **errors,
-        "skill": 1 - errors["model"]["mse"] / errors["persistence"]["mse"],
+        **scored,
+        "skill": 1 - model_mse / baselines["persistence"],
+        "best_baseline": best,
+        "skill_vs_best_baseline": 1 - model_mse / baselines[best],
+        "skipped": dict(skipped or {}),
         "season": forecasts.season,
         "windows": len(forecasts.actual),
     }
 
 
-def _errors(error: np.ndarray, scale: float) -> dict[str, object]:
+def errors(predicted: np.ndarray, forecasts: HeldOutForecasts) -> dict[str, object]:
+    """The errors of `predicted` (N, horizon) against the test windows' actual values."""
+    return _errors(predicted - forecasts.actual, forecasts.scale, forecasts.mase_scale)
+
+
+def _errors(error: np.ndarray, scale: float, mase_scale: float) -> dict[str, object]:
     """Errors over every window and step, and the MSE of each horizon step (data units)."""
     mse, mae = float(np.mean(error**2)), float(np.mean(np.abs(error)))
     by_step = [float(v) for v in np.mean(error**2, axis=0)]
     return {
         "mse": mse,
         "mae": mae,
+        "mase": mae / mase_scale,
         "mse_scaled": mse / scale**2,
         "mae_scaled": mae / scale,
         "mse_by_step": by_step,

@@ -22,7 +22,7 @@ from optuna.distributions import (
 )
 from optuna_dashboard import get_note, save_note
 
-from search.results.score_rows import score_rows, step_rows
+from search.results.score_rows import score_rows, skill_lines, step_rows
 from search.store import schema
 from search.store.optuna_internals import set_study_system_attr, study_system_attr
 
@@ -55,8 +55,13 @@ def study_note(study: optuna.Study) -> str:
         ["strategy", f"{config['strategy']}, pruner {config['pruner']}, seed {config['seed']}"],
         [
             "training",
-            f"{config['arch']} LSTM; at most {config['epochs']} epochs, patience "
-            f"{config['patience']}, {config['trial_seconds']:g} s per trial",
+            f"{config['arch']} LSTM; up to {config['epochs']} epochs per fold, patience "
+            f"{config['patience']}, {config.get('folds', 1)} fold(s), "
+            + (
+                f"{seconds:g} s per trial"
+                if (seconds := config["trial_seconds"])
+                else "no time limit"
+            ),
         ],
         ["trials", f"{attrs.get(schema.TARGET, '-')} finished trials wanted"],
         ["versions", ", ".join(f"{k} {v}" for k, v in attrs.get(schema.VERSIONS, {}).items())],
@@ -76,7 +81,7 @@ def study_note(study: optuna.Study) -> str:
         parts += [
             f"### Test score: {score['windows']} held-out windows",
             _markdown(*score_rows(score)),
-            f"Skill against persistence: {score['skill']:.3f} (1 - MSE model / MSE persistence).",
+            "\n".join(f"- {line}" for line in skill_lines(score)),
         ]
         headers, by_step = step_rows(score)
         if len(headers) > 2:

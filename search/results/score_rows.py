@@ -5,24 +5,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-METRICS = ("mse", "mae", "mse_scaled", "mae_scaled")
+from search.results.baselines import CLASSICAL, label
+
+METRICS = ("mse", "mae", "mase", "mse_scaled", "mae_scaled")
 
 
 def forecasters(score: Mapping[str, Any]) -> dict[str, str]:
     """The forecasts a stored test score holds, by key, with the label each is shown under."""
+    season = score.get("season")
     labels = {
-        "model": f"best model (trial {score['trial']})",
+        "model": f"selected model (trial {score['trial']})",
+        "refit": f"refit on train+validation ({score.get('refit_epochs')} epochs)",
         "persistence": "persistence (last value)",
-        "seasonal_naive": f"seasonal naive (season {score.get('season')})",
+        "seasonal_naive": f"seasonal naive (season {season})",
+        **{key: label(key, season) for key in CLASSICAL},
     }
-    return {key: label for key, label in labels.items() if key in score}
+    return {key: text for key, text in labels.items() if key in score}
 
 
 def score_rows(score: Mapping[str, Any]) -> tuple[list[str], list[list[object]]]:
     """Headers and one row per forecast of a stored test score: its errors over every step."""
     rows = [
-        [label, *(score[key][metric] for metric in METRICS)]
-        for key, label in forecasters(score).items()
+        [text, *(score[key].get(metric) for metric in METRICS)]
+        for key, text in forecasters(score).items()
     ]
     return ["forecast", *METRICS], rows
 
@@ -30,5 +35,22 @@ def score_rows(score: Mapping[str, Any]) -> tuple[list[str], list[list[object]]]
 def step_rows(score: Mapping[str, Any]) -> tuple[list[str], list[list[object]]]:
     """Headers and one row per forecast: its MSE at each horizon step, in data units."""
     steps = len(score["model"].get("mse_by_step", []))
-    rows = [[label, *score[key]["mse_by_step"]] for key, label in forecasters(score).items()]
+    rows = [[text, *score[key]["mse_by_step"]] for key, text in forecasters(score).items()]
     return ["forecast", *(f"step {h}" for h in range(1, steps + 1))], rows
+
+
+def skill_lines(score: Mapping[str, Any]) -> list[str]:
+    """The selected model's skill against persistence and the best baseline; what was skipped."""
+    labels = forecasters(score)
+    lines = [f"skill against persistence: {score['skill']:.3f} (1 - MSE model / MSE persistence)"]
+    best = score.get("best_baseline")
+    if best is not None:
+        lines.append(
+            f"skill against the best baseline, {labels.get(best, best)}: "
+            f"{score['skill_vs_best_baseline']:.3f}"
+        )
+    if "refit" in score:
+        refit_skill = 1 - score["refit"]["mse"] / score["persistence"]["mse"]
+        lines.append(f"refit model's skill against persistence: {refit_skill:.3f}")
+    lines += [f"{label(key, None)} skipped: {why}" for key, why in score.get("skipped", {}).items()]
+    return lines

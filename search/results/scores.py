@@ -8,6 +8,7 @@ file. The test score is computed once per best trial and stored on the study.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import optuna
@@ -17,8 +18,16 @@ from search.data.calendar import infer_season
 from search.data.series import Series, load_series
 from search.data.windows import ForecastDataset
 from search.errors import ConfigError, DataError
-from search.results.evaluation import HeldOutForecasts, held_out_forecasts, score
+from search.results.baselines import classical_forecasts
+from search.results.evaluation import (
+    HeldOutForecasts,
+    errors,
+    held_out_forecasts,
+    model_forecasts,
+    score,
+)
 from search.results.note import write_note
+from search.results.refit import refit_checkpoint, stored_refit
 from search.store import schema
 from search.store.artifacts import load_file
 from search.store.trials import best_trial
@@ -81,12 +90,20 @@ def best_model(study: optuna.Study, url: str) -> tuple[FrozenTrial, Checkpoint]:
 def best_held_out_forecasts(
     study: optuna.Study, url: str, dataset: ForecastDataset, season: int | None = None
 ) -> tuple[FrozenTrial, HeldOutForecasts]:
-    """The best model's and the baselines' forecasts of the study's test windows."""
+    """The best model's, its refit's (once stored) and the naive baselines' forecasts of the
+    study's test windows."""
     trial, checkpoint = best_model(study, url)
     season = season or study.user_attrs.get(schema.SOURCE, {}).get("season")
     season = season or infer_season(dataset.series.time)
     model = rebuild(checkpoint, dataset.device)
-    return trial, held_out_forecasts(model, dataset, checkpoint.seq_len, season)
+    forecasts = held_out_forecasts(model, dataset, checkpoint.seq_len, season)
+    refit = stored_refit(study, trial)
+    if refit is not None:
+        refit_model = rebuild(refit_checkpoint(url, refit), dataset.device)
+        forecasts = replace(
+            forecasts, refit=model_forecasts(refit_model, dataset, checkpoint.seq_len)
+        )
+    return trial, forecasts
 
 
 def best_score(
@@ -101,21 +118,51 @@ def best_score(
     """
     stored = study.user_attrs.get(schema.TEST_SCORE)
     best = best_trial(study)
-    if _current(stored, best, season):
+    refit = stored_refit(study, best) if best is not None else None
+    if _current(stored, best, season, refit):
         return stored  # type: ignore[return-value]
-    trial, forecasts = best_held_out_forecasts(study, url, dataset(), season)
-    result = {"trial": trial.number, "val_loss": trial.value, **score(forecasts)}
+    data = dataset()
+    trial, forecasts = best_held_out_forecasts(study, url, data, season)
+    errors, skipped = classical_errors(study, data, forecasts)
+    result = {
+        "trial": trial.number,
+        "val_loss": trial.value,
+        "refit_epochs": refit["epochs"] if refit is not None else None,
+        **score(forecasts, errors, skipped),
+    }
     study.set_user_attr(schema.TEST_SCORE, result)
     write_note(study)
     return result
 
 
+def classical_errors(
+    study: optuna.Study, dataset: ForecastDataset, forecasts: HeldOutForecasts
+) -> tuple[dict[str, object], dict[str, str]]:
+    """The classical baselines' errors on the test windows, and the baselines skipped; fitted
+    once per study and season (they depend on the data alone), then read back."""
+    anchors = forecasts.anchors
+    key = {"season": forecasts.season, "first_anchor": int(anchors[0]), "windows": len(anchors)}
+    stored = study.user_attrs.get(schema.BASELINES)
+    if stored is not None and all(stored.get(k) == v for k, v in key.items()):
+        return stored["errors"], stored["skipped"]
+    values = dataset.series.values[:, 0]
+    fitted = classical_forecasts(values, anchors, dataset.horizon, forecasts.season)
+    found = {name: errors(predicted, forecasts) for name, predicted in fitted.forecasts.items()}
+    study.set_user_attr(schema.BASELINES, {**key, "errors": found, "skipped": fitted.skipped})
+    return found, dict(fitted.skipped)
+
+
 def _current(
-    stored: Mapping[str, object] | None, best: FrozenTrial | None, season: int | None
+    stored: Mapping[str, object] | None,
+    best: FrozenTrial | None,
+    season: int | None,
+    refit: Mapping[str, object] | None,
 ) -> bool:
     return (
         stored is not None
         and best is not None
         and stored.get("trial") == best.number
         and season in (None, stored.get("season"))
+        and stored.get("refit_epochs") == (refit["epochs"] if refit is not None else None)
+        and "mase" in stored.get("model", {})  # type: ignore[operator]
     )

@@ -17,7 +17,8 @@ from optuna.trial import FrozenTrial
 from search.data.series import load_series
 from search.data.windows import ForecastDataset
 from search.results.note import write_note
-from search.results.scores import best_score, record_source
+from search.results.refit import refit_best
+from search.results.scores import best_model, best_score, record_source
 from search.run.options import SearchOptions
 from search.run.pool import WorkerExit, run_workers
 from search.run.process import raise_if_stopped
@@ -30,10 +31,11 @@ from search.store.study import check_resumable, open_study
 from search.store.trials import best_trial, counts
 from search.strategies import make_sampler
 from search.strategies.finite import FiniteSampler
-from search.strategies.pruners import make_pruner
+from search.strategies.pruners import PER_FOLD, make_pruner
+from search.training.budget import TrialBudget, budget_epochs
 from search.training.device import resolve_device, set_threads
 from search.training.hyperparameters import load_search_space
-from search.training.objective import TrialBudget, make_objective
+from search.training.objective import make_objective
 from spaces import Space
 
 # Measured on 2 cores: one thread trains the CO2 default model at 9,800 samples/s; two threads
@@ -50,6 +52,7 @@ class Plan:
     space: Space
     sampler: BaseSampler
     dataset: ForecastDataset
+    budget: TrialBudget
     target: int
     config: dict[str, object]
     name: str
@@ -77,29 +80,39 @@ def plan(options: SearchOptions) -> Plan:
     dataset = ForecastDataset(
         series, options.horizon, options.split, resolve_device(options.device)
     )
-    dataset.windows(longest_seq_len(space, options.seq_len))  # refuses too short a series
+    longest = longest_seq_len(space, options.seq_len)
+    train_windows = len(dataset.windows(longest)["train"])  # refuses too short a series
+    dataset.folds(longest, options.folds)  # refuses more folds than validation windows
+    epochs = budget_epochs(options.window_budget, train_windows, options.epochs)
+    budget = TrialBudget(epochs, options.patience, options.folds, options.trial_seconds)
     sampler = make_sampler(options.strategy, space, options.seed)
     target = options.trials
     if isinstance(sampler, FiniteSampler):
         target = min(target, sampler.capacity)
-    config = study_config(options, dataset, space)
+    config = study_config(options, dataset, space, budget)
     name = options.study or f"{series.name}-{options.strategy}"
     url = storage_url(options.storage)
     storage = open_storage(url)
-    check_resumable(storage, url, name, config)
-    return Plan(options, space, sampler, dataset, target, config, name, url, storage)
+    check_resumable(storage, url, name, config, ADDED_SINCE)
+    return Plan(options, space, sampler, dataset, budget, target, config, name, url, storage)
 
 
 def open_search(checked: Plan) -> Search:
     """Create or load the planned study (the first write) and its objective."""
     options = checked.options
-    pruner = make_pruner(options.pruner, options.epochs)
+    budget = checked.budget
+    pruner = make_pruner(options.pruner, budget.epochs, budget.folds)
     study = open_study(
-        checked.storage, checked.url, checked.name, checked.config, checked.sampler, pruner
+        checked.storage,
+        checked.url,
+        checked.name,
+        checked.config,
+        ADDED_SINCE,
+        checked.sampler,
+        pruner,
     )
     study.set_user_attr(schema.TARGET, checked.target)
     record_source(study, options.data, options.time_col, options.date_format, options.season)
-    budget = TrialBudget(options.epochs, options.patience, options.trial_seconds)
     fixed = {"arch": options.arch, "seq_len": options.seq_len}
     objective = make_objective(
         checked.space,
@@ -109,6 +122,7 @@ def open_search(checked: Plan) -> Search:
         options.seed,
         artifact_store(checked.url),
         on_epoch=raise_if_stopped,
+        per_fold=options.pruner in PER_FOLD,
     )
     return Search(checked, study, objective)
 
@@ -130,11 +144,19 @@ def run_to_target(
 
 
 def held_out_score(search: Search) -> dict[str, object] | None:
-    """The best model's test score, scored now if the best trial changed; None without one."""
-    if best_trial(search.study) is None:
+    """The best model's test score, scored now if the best trial changed; None without one.
+
+    Unless refitting is off, the best configuration is refit on train + validation first (once
+    per best trial; a refit that was killed is done again).
+    """
+    best = best_trial(search.study)
+    if best is None:
         return None
     checked = search.plan
     dataset = checked.dataset
+    if checked.options.refit:
+        _, selected = best_model(search.study, checked.url)
+        refit_best(search.study, checked.url, best, selected, dataset, checked.budget)
 
     def on_cpu() -> ForecastDataset:
         # Scored on the CPU whatever the training device: the stored score is the same anywhere.
@@ -165,8 +187,12 @@ def longest_seq_len(space: Space, default: int) -> int:
     return max(lengths) if lengths else default
 
 
+ADDED_SINCE = {"folds": 1}
+"""Configuration keys added since studies were first stored, with the value older studies had."""
+
+
 def study_config(
-    options: SearchOptions, dataset: ForecastDataset, space: Space
+    options: SearchOptions, dataset: ForecastDataset, space: Space, budget: TrialBudget
 ) -> dict[str, object]:
     """What a study's trials depend on; a resume must match it exactly."""
     series = dataset.series
@@ -181,8 +207,9 @@ def study_config(
         "space": space.to_dict(),
         "strategy": options.strategy,
         "arch": options.arch,
-        "epochs": options.epochs,
+        "epochs": budget.epochs,
         "patience": options.patience,
+        "folds": budget.folds,
         "trial_seconds": options.trial_seconds,
         "pruner": options.pruner,
         "seed": options.seed,

@@ -38,16 +38,19 @@ def artifact_store(url: str) -> FileSystemArtifactStore:
 
 
 def save_file(
-    store: FileSystemArtifactStore, trial: optuna.Trial, payload: bytes, filename: str
+    store: FileSystemArtifactStore,
+    owner: optuna.Trial | optuna.Study,
+    payload: bytes,
+    filename: str,
 ) -> str:
-    """Upload `payload` as the trial's artifact named `filename`; returns its artifact id."""
+    """Upload `payload` as the trial's or study's artifact named `filename`; returns its id."""
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / filename
         path.write_bytes(payload)
         return upload_artifact(
             artifact_store=store,
             file_path=str(path),
-            study_or_trial=trial,
+            study_or_trial=owner,
             mimetype="application/octet-stream",
         )
 
@@ -60,12 +63,17 @@ def load_file(url: str, trial: FrozenTrial, attr: str = schema.CHECKPOINT) -> by
             f"trial {trial.number} has no saved {attr}; it ran before models were kept, "
             "so rerun the search in a new study"
         )
+    return load_artifact(url, str(artifact_id), f"the {attr} of trial {trial.number}")
+
+
+def load_artifact(url: str, artifact_id: str, what: str) -> bytes:
+    """The bytes of artifact `artifact_id`; `what` names it if it is missing."""
     directory = artifact_dir(url)
     try:
-        with FileSystemArtifactStore(str(directory)).open_reader(str(artifact_id)) as reader:
+        with FileSystemArtifactStore(str(directory)).open_reader(artifact_id) as reader:
             return reader.read()
     except ArtifactNotFound:
         raise ConfigError(
-            f"the {attr} of trial {trial.number} is missing from {directory}; point "
-            f"{ARTIFACTS_ENV} at the directory that holds it"
+            f"{what} is missing from {directory}; point {ARTIFACTS_ENV} at the directory that "
+            "holds it"
         ) from None

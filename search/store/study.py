@@ -42,11 +42,13 @@ def open_study(
     url: str,
     name: str,
     config: Mapping[str, Any],
+    added: Mapping[str, Any],
     sampler: BaseSampler,
     pruner: BasePruner,
 ) -> optuna.Study:
-    """Create the study, or load it; refused if its stored configuration differs."""
-    check_resumable(storage, url, name, config)
+    """Create the study, or load it; refused if its stored configuration differs (see
+    `check_resumable` for `added`)."""
+    check_resumable(storage, url, name, config, added)
     study = optuna.create_study(
         storage=storage,
         study_name=name,
@@ -63,15 +65,23 @@ def open_study(
 
 
 def check_resumable(
-    storage: optuna.storages.BaseStorage, url: str, name: str, config: Mapping[str, Any]
+    storage: optuna.storages.BaseStorage,
+    url: str,
+    name: str,
+    config: Mapping[str, Any],
+    added: Mapping[str, Any],
 ) -> None:
-    """Refuse before anything is written if `name` exists with another configuration."""
+    """Refuse before anything is written if `name` exists with another configuration.
+
+    `added` holds configuration keys added since older studies were stored, with the value those
+    studies implied, so that an older study resumes when nothing it depends on changed.
+    """
     try:
         study_id = storage.get_study_id_from_name(name)
     except KeyError:
         return
     stored = storage.get_study_user_attrs(study_id).get(schema.CONFIG)
-    differences = diff(stored, json_safe(config)) if stored is not None else []
+    differences = diff({**added, **stored}, json_safe(config)) if stored is not None else []
     if differences:
         taken = {study.study_name for study in storage.get_all_studies()}
         separate = next(

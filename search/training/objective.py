@@ -7,8 +7,7 @@ per-epoch reports and pruning out.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 
 import optuna
 import torch
@@ -21,19 +20,11 @@ from search.seeding import derived_seed
 from search.store import schema
 from search.store.artifacts import save_file
 from search.store.trials import best_trial
+from search.training.budget import TrialBudget
 from search.training.checkpoint import Checkpoint, encode
 from search.training.hyperparameters import with_defaults
 from search.training.train import EpochCallback, TrainResult, TrainSettings, fit
 from spaces import Space
-
-
-@dataclass(frozen=True)
-class TrialBudget:
-    """How long every trial of a study may train: epoch cap, patience, optional time limit."""
-
-    epochs: int
-    patience: int
-    trial_seconds: float | None
 
 
 def model_config(config: Mapping[str, object], dataset: ForecastDataset) -> ModelConfig:
@@ -58,20 +49,33 @@ def trial_seed(study_seed: int, trial_number: int) -> int:
     return derived_seed(study_seed, trial_number)
 
 
+def fold_seed(seed: int, fold: int) -> int:
+    """The seed of a trial's fold: the trial's own for the first, derived from it for others."""
+    return seed if fold == 0 else derived_seed(seed, fold)
+
+
 def train_trial(
     config: Mapping[str, object],
     dataset: ForecastDataset,
     budget: TrialBudget,
     seed: int,
     on_epoch: EpochCallback | None = None,
+    fold: int = 0,
 ) -> TrainResult:
-    """Build the model a whole configuration (see `with_defaults`) describes, train it with
-    early stopping, return the best epoch."""
+    """Build the model a whole configuration (see `with_defaults`) describes, train it on fold
+    `fold` of the budget's rolling origins with early stopping, return the best epoch."""
     torch.manual_seed(seed)
     model = build_forecaster(config, dataset)
-    windows = dataset.windows(int(config["seq_len"]))
-    settings = TrainSettings(
-        epochs=budget.epochs,
+    train, val = dataset.folds(int(config["seq_len"]), budget.folds)[fold]
+    return fit(model, train, val, train_settings(config, budget, seed), on_epoch)
+
+
+def train_settings(
+    config: Mapping[str, object], budget: TrialBudget, seed: int, epochs: int | None = None
+) -> TrainSettings:
+    """How a configuration trains under the budget (for `epochs`, when given, instead)."""
+    return TrainSettings(
+        epochs=epochs or budget.epochs,
         patience=budget.patience,
         batch_size=int(config["batch_size"]),
         learning_rate=float(config["learning_rate"]),
@@ -80,7 +84,6 @@ def train_trial(
         seed=seed,
         max_seconds=budget.trial_seconds,
     )
-    return fit(model, windows["train"], windows["val"], settings, on_epoch)
 
 
 def save_if_best(
@@ -89,20 +92,22 @@ def save_if_best(
     config: Mapping[str, object],
     dataset: ForecastDataset,
     result: TrainResult,
+    value: float,
 ) -> None:
-    """Keep the trial's model as an artifact if it beats every finished trial so far.
+    """Keep the trial's model (of its last fold) as an artifact if its value beats every
+    finished trial so far.
 
     Judged before the trial is told, so the study's final best trial always has its model, and
     a trial that was best only for a while keeps its file (nothing finished is thrown away).
     """
     best = best_trial(trial.study)
-    if best is not None and best.value is not None and result.best_loss > best.value:
+    if best is not None and best.value is not None and value > best.value:
         return
     series = dataset.series
     provenance = {
         "study": trial.study.study_name,
         "trial": trial.number,
-        "val_loss": result.best_loss,
+        "val_loss": value,
         "data": series.name,
         "fingerprint": series.fingerprint,
         "last_time": str(series.time[-1]) if series.time is not None else None,
@@ -121,16 +126,21 @@ def save_if_best(
     trial.set_user_attr(schema.CHECKPOINT, artifact_id)
 
 
-def trial_attributes(result: TrainResult) -> dict[str, float | int | str]:
-    """The JSON-safe summary of a training stored on its trial."""
-    return {
-        schema.PARAM_COUNT: result.param_count,
-        schema.EPOCHS_RUN: result.epochs_run,
-        schema.BEST_EPOCH: result.best_epoch,
-        schema.SECONDS: round(result.seconds, 3),
-        schema.SAMPLES_PER_SECOND: round(result.samples_per_second, 1),
-        schema.STOPPED_BY: result.stopped_by,
+def trial_attributes(results: Sequence[TrainResult]) -> dict[str, object]:
+    """The JSON-safe summary of a trial's trainings (one per fold) stored on the trial; the
+    last fold, trained on the most data, gives the best epoch a refit trains for."""
+    last = results[-1]
+    attributes: dict[str, object] = {
+        schema.PARAM_COUNT: last.param_count,
+        schema.EPOCHS_RUN: sum(result.epochs_run for result in results),
+        schema.BEST_EPOCH: last.best_epoch,
+        schema.SECONDS: round(sum(result.seconds for result in results), 3),
+        schema.SAMPLES_PER_SECOND: round(last.samples_per_second, 1),
+        schema.STOPPED_BY: last.stopped_by,
     }
+    if len(results) > 1:
+        attributes[schema.FOLD_LOSSES] = [result.best_loss for result in results]
+    return attributes
 
 
 def make_objective(
@@ -141,13 +151,17 @@ def make_objective(
     study_seed: int,
     store: FileSystemArtifactStore | None = None,
     on_epoch: Callable[[], None] | None = None,
+    per_fold: bool = False,
 ) -> Callable[[optuna.Trial], float]:
-    """The Optuna objective: suggest from `space`, train, report every epoch, prune.
+    """The Optuna objective: suggest from `space`, train each fold, report, prune; the value
+    is the mean of the folds' best validation losses.
 
     Hyperparameters the space does not search take the study's `fixed` choices (--arch,
-    --seq-len), else their defaults. With an artifact `store`, each trial that becomes the best
-    so far keeps its model there. `on_epoch` is called after every epoch and may raise to stop
-    the trial (the worker's check for a stop request).
+    --seq-len), else their defaults. Per-epoch pruners see step `fold * epochs + epoch`, so
+    every trial's step means the same fold and epoch; a per-fold pruner (`per_fold`) sees one
+    step per fold. With an artifact `store`, each trial that becomes the best so far keeps its
+    model there. `on_epoch` is called after every epoch and may raise to stop the trial (the
+    worker's check for a stop request).
     """
 
     def objective(trial: optuna.Trial) -> float:
@@ -159,18 +173,33 @@ def make_objective(
         seed = trial_seed(study_seed, trial.number)
         trial.set_user_attr(schema.SEED, seed)
 
-        def report(epoch: int, loss: float) -> None:
-            if on_epoch is not None:
-                on_epoch()
-            trial.report(loss, epoch)
+        def judge(loss: float, step: int, where: str) -> None:
+            trial.report(loss, step)
             if trial.should_prune():
-                raise optuna.TrialPruned(f"validation loss {loss:.4g} at epoch {epoch}")
+                trial.set_user_attr(schema.PRUNED_AT, where)
+                raise optuna.TrialPruned(f"validation loss {loss:.4g} at {where}")
 
-        result = train_trial(config, dataset, budget, seed, report)
-        for key, value in trial_attributes(result).items():
-            trial.set_user_attr(key, value)
+        results: list[TrainResult] = []
+        for fold in range(budget.folds):
+
+            def report(epoch: int, loss: float, fold: int = fold) -> None:
+                if on_epoch is not None:
+                    on_epoch()
+                if not per_fold:
+                    where = f"epoch {epoch}" + (f" of fold {fold + 1}" if budget.folds > 1 else "")
+                    judge(loss, fold * budget.epochs + epoch, where)
+
+            result = train_trial(config, dataset, budget, fold_seed(seed, fold), report, fold)
+            results.append(result)
+            if per_fold and fold < budget.folds - 1:
+                judge(result.best_loss, fold, f"fold {fold + 1}")
+            elif per_fold:  # the best trial's every fold is what a per-fold pruner compares
+                trial.report(result.best_loss, fold)
+        value = sum(result.best_loss for result in results) / len(results)
+        for key, attribute in trial_attributes(results).items():
+            trial.set_user_attr(key, attribute)
         if store is not None:
-            save_if_best(trial, store, config, dataset, result)
-        return result.best_loss
+            save_if_best(trial, store, config, dataset, results[-1], value)
+        return value
 
     return objective

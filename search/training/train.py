@@ -74,15 +74,16 @@ class TrainResult:
 def fit(
     model: nn.Module,
     train: WindowSplit,
-    val: WindowSplit,
+    val: WindowSplit | None,
     settings: TrainSettings,
     on_epoch: EpochCallback | None = None,
 ) -> TrainResult:
     """Train `model` with early stopping on validation MSE; keep the best epoch's weights.
 
     Training ends at the epoch cap, after `patience` epochs without improvement, or after the
-    epoch in which it passed `max_seconds`. A NaN or infinite loss raises TrialFailure; so does
-    running out of memory.
+    epoch in which it passed `max_seconds`. Without a validation split (a final refit) it runs
+    every epoch, keeps the last, and its loss is the last epoch's training MSE. A NaN or
+    infinite loss raises TrialFailure; so does running out of memory.
     """
     device = train.anchors.device
     generator = torch.Generator().manual_seed(settings.seed)
@@ -96,14 +97,17 @@ def fit(
     try:
         for epoch in range(1, settings.epochs + 1):
             epoch_start = time.perf_counter()
-            _train_epoch(model, train, optimizer, settings.batch_size, generator, device, epoch)
+            loss = _train_epoch(
+                model, train, optimizer, settings.batch_size, generator, device, epoch
+            )
             train_seconds += time.perf_counter() - epoch_start
             if scheduler is not None:
                 scheduler.step()
-            loss = evaluate(model, val)
-            _check_finite(loss, "validation", epoch)
+            if val is not None:
+                loss = evaluate(model, val)
+                _check_finite(loss, "validation", epoch)
             history.append(loss)
-            if loss < best_loss:
+            if loss < best_loss or val is None:
                 best_loss, best_epoch = loss, epoch
                 best_state = {
                     k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()
@@ -145,7 +149,8 @@ def _train_epoch(
     generator: torch.Generator,
     device: torch.device,
     epoch: int,
-) -> None:
+) -> float:
+    """One pass over the training windows in a seeded order; the batches' mean MSE."""
     model.train()
     order = torch.randperm(len(train), generator=generator).to(device)
     total = torch.zeros((), device=device)
@@ -157,7 +162,9 @@ def _train_epoch(
         optimizer.step()
         total += loss.detach()
     # One host sync per epoch rather than per batch: a NaN anywhere makes the sum NaN.
-    _check_finite(float(total), "training", epoch)
+    mean = float(total) / math.ceil(len(train) / batch_size)  # mean of the batches' MSEs
+    _check_finite(mean, "training", epoch)
+    return mean
 
 
 @torch.inference_mode()

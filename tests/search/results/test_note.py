@@ -37,9 +37,10 @@ def test_the_note_shows_the_settings_the_space_and_the_stored_score(searched) ->
     assert "| learning_rate | 0.001 to 0.03, log scale | always |" in note
     assert "| batch_size | 32, 64 | always |" in note
     model = score["model"]
-    row = f"| best model (trial {score['trial']}) | {model['mse']:.4g} | {model['mae']:.4g} |"
+    row = f"| selected model (trial {score['trial']}) | {model['mse']:.4g} | {model['mae']:.4g} |"
     assert row in note
-    assert f"Skill against persistence: {score['skill']:.3f}" in note
+    assert f"- skill against persistence: {score['skill']:.3f}" in note
+    assert "| MSTL (season 7) |" in note
     assert "| forecast | step 1 | step 2 | step 3 |" in note  # horizon 3: errors by step
 
 

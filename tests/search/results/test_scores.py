@@ -35,7 +35,9 @@ def test_the_best_trial_keeps_its_model_and_only_best_so_far_trials_do(searched)
     running_best = np.minimum.accumulate([t.value for t in study.trials])
     for trial in kept:
         assert trial.value == running_best[trial.number]
-    assert len(list(artifact_dir(url).iterdir())) == len(kept)
+    refit = study.user_attrs[schema.REFIT]
+    assert refit["trial"] == study.best_trial.number
+    assert len(list(artifact_dir(url).iterdir())) == len(kept) + 1  # and the refit model
 
 
 def test_search_stores_and_prints_the_test_score_beside_the_baselines(searched, capsys) -> None:

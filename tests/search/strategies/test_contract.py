@@ -58,7 +58,7 @@ def run(
         load_if_exists=True,
         sampler=make_sampler(strategy, SPACES[space], seed),
         # The default pruner: Hyperband hands each sampler only its trial's bracket.
-        pruner=make_pruner("hyperband", 3),
+        pruner=make_pruner("hyperband", 3, 1),
     )
     run_trials(study, stand_in(space), n, study_lock(url, name))
     return study

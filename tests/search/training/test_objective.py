@@ -12,7 +12,8 @@ from search.store.storage import open_storage
 from search.strategies import STRATEGIES, make_sampler
 from search.strategies.pruners import PRUNERS
 from search.training.hyperparameters import load_search_space
-from search.training.objective import TrialBudget, make_objective
+from search.training.budget import TrialBudget
+from search.training.objective import make_objective
 
 SPACE = load_search_space("small")
 
@@ -23,7 +24,7 @@ def objective() -> optuna.study.study.ObjectiveFuncType:
     return make_objective(
         SPACE,
         dataset,
-        TrialBudget(epochs=3, patience=3, trial_seconds=None),
+        TrialBudget(epochs=3, patience=3, folds=1, trial_seconds=None),
         {"seq_len": 13},
         study_seed=0,
     )
