@@ -1,0 +1,95 @@
+"""Which search hands the user the better forecaster: today's defaults against the new ones.
+
+    python benchmarks/selection.py [--seeds 0 1 2 3 4] [--trials 50] [--variants ...]
+
+Runs the default job (`lstm-search --strategy bayes`) on the bundled CO2 series once per seed
+and variant, interleaved (seed by seed, variants in a rotating order), each in a fresh SQLite
+storage, and prints per run the test skill against persistence of the model the search hands
+the user (the refit model where there is one, else the selected trial's) and the wall time;
+then per variant the median and spread (max - min) of that skill and the median wall time.
+
+Variants:
+  time-limit   the former defaults: a 30 s time limit per trial, one validation window, no refit
+  refit        the new defaults: the window budget (no time limit) and the refit model; the
+               selected trial's skill of the same run is printed beside it
+  folds3       the new defaults with --folds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import optuna
+
+VARIANTS: dict[str, list[str]] = {
+    "time-limit": ["--trial-seconds", "30", "--no-refit"],
+    "refit": [],
+    "folds3": ["--folds", "3"],
+}
+
+
+def handed_skill(score: dict) -> tuple[float, float]:
+    """The skill against persistence of the model handed to the user, and of the selected one."""
+    persistence = score["persistence"]["mse"]
+    selected = 1 - score["model"]["mse"] / persistence
+    handed = 1 - score["refit"]["mse"] / persistence if "refit" in score else selected
+    return handed, selected
+
+
+def run(variant: str, seed: int, trials: int, root: Path) -> dict[str, float]:
+    """One search; its wall time, the handed and selected models' skill, and its best value."""
+    url = f"sqlite:///{root / f'{variant}-{seed}.db'}"
+    command = [sys.executable, "-m", "search", "--strategy", "bayes", "--trials", str(trials)]
+    command += ["--seed", str(seed), "--storage", url, "--study", "job", "--quiet"]
+    started = time.perf_counter()
+    subprocess.run([*command, *VARIANTS[variant]], check=True, capture_output=True, cwd=root)
+    seconds = time.perf_counter() - started
+    study = optuna.load_study(study_name="job", storage=url)
+    handed, selected = handed_skill(study.user_attrs["test_score"])
+    return {"seconds": seconds, "handed": handed, "selected": selected, "best": study.best_value}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    parser.add_argument("--trials", type=int, default=50)
+    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
+    parser.add_argument("--out", type=Path, help="also write every run as JSON here")
+    args = parser.parse_args()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    results: dict[str, list[dict[str, float]]] = {v: [] for v in args.variants}
+    print(f"{args.trials} trials per search, seeds {args.seeds}, variants {args.variants}")
+    with tempfile.TemporaryDirectory() as folder:
+        for position, seed in enumerate(args.seeds):
+            shift = position % len(args.variants)
+            for variant in args.variants[shift:] + args.variants[:shift]:
+                found = run(variant, seed, args.trials, Path(folder))
+                results[variant].append({"seed": seed, **found})
+                print(
+                    f"seed {seed} {variant:<10} {found['seconds']:6.0f} s  handed skill "
+                    f"{found['handed']:.3f}  selected skill {found['selected']:.3f}  best "
+                    f"val {found['best']:.4f}",
+                    flush=True,
+                )
+    header = f"{'variant':<10} {'median skill':>12} {'spread':>7} {'min':>6} {'max':>6}"
+    print(f"\n{header} {'median s':>9}")
+    for variant, runs in results.items():
+        skills = [r["handed"] for r in runs]
+        print(
+            f"{variant:<10} {statistics.median(skills):12.3f} {max(skills) - min(skills):7.3f} "
+            f"{min(skills):6.3f} {max(skills):6.3f} "
+            f"{statistics.median(r['seconds'] for r in runs):9.0f}"
+        )
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
