@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,7 +15,7 @@ from search.cli.summary import score_table, table, trials_frame, trials_table
 from search.cli.text import printable
 from search.data.calendar import frequency
 from search.errors import ConfigError, DataError
-from search.results.scores import best_model, best_score, study_dataset, study_series
+from search.results.scores import best_score, handed_model, study_dataset, study_series
 from search.store import schema
 from search.store.backends import masked
 from search.store.storage import open_storage, storage_url
@@ -41,14 +42,26 @@ def studies(argv: Sequence[str]) -> int:
                 f"{counts(study).finished}/{study.user_attrs.get(schema.TARGET, '?')}",
                 best.value if best else None,
                 score.get("model", {}).get("mse"),
+                score.get("refit", {}).get("mse"),
                 score.get("persistence", {}).get("mse"),
                 score.get("skill"),
+                score.get("skill_vs_best_baseline"),
             ]
         )
     if not rows:
         print(f"no studies in {masked(url)}")
         return 0
-    headers = ["study", "strategy", "finished", "best_val_mse", "test_mse", "persistence", "skill"]
+    headers = [
+        "study",
+        "strategy",
+        "finished",
+        "best_val_mse",
+        "test_mse",
+        "refit_mse",
+        "persistence",
+        "skill",
+        "skill_vs_best_baseline",
+    ]
     print(table(headers, rows))
     return 0
 
@@ -104,6 +117,7 @@ def export(argv: Sequence[str]) -> int:
     parser.add_argument(
         "--trials-csv", type=output_file, metavar="FILE", help="also write the trials table"
     )
+    add_selected(parser)
     args = parser.parse_args(argv)
     url = storage_url(args.storage)
     study = load_named_study(args.study, url)
@@ -112,13 +126,10 @@ def export(argv: Sequence[str]) -> int:
         print(f"trials: {args.trials_csv}")
         if args.out is None:
             return 0
-    trial, checkpoint = best_model(study, url)
+    _, checkpoint, what = handed_model(study, url, args.selected)
     out = args.out or Path(f"{file_name(study.study_name)}.pt")
     out.write_bytes(encode(checkpoint))
-    print(
-        f"model: {out} (trial {trial.number}, validation MSE {trial.value:.4g}); load it with "
-        "torch.load(path, weights_only=True)"
-    )
+    print(f"model: {out} ({what}); load it with torch.load(path, weights_only=True)")
     return 0
 
 
@@ -130,10 +141,11 @@ def predict(argv: Sequence[str]) -> int:
     parser.add_argument(
         "--out", type=output_file, help="CSV file for the forecast (default: print only)"
     )
+    add_selected(parser)
     args = parser.parse_args(argv)
     url = storage_url(args.storage)
     study = load_named_study(args.study, url)
-    trial, checkpoint = best_model(study, url)
+    _, checkpoint, what = handed_model(study, url, args.selected)
     series = study_series(study, args.data)
     seq_len = checkpoint.seq_len
     if len(series.values) <= seq_len:
@@ -150,12 +162,22 @@ def predict(argv: Sequence[str]) -> int:
         print(f"forecast: {args.out}")
     last = series.time[-1] if series.time is not None else f"row {len(series.values)}"
     print(
-        f"{printable(study.study_name)}: trial {trial.number}'s forecast of "
-        f"{printable(series.target)} after {last}, "
+        f"{printable(study.study_name)}: forecast of {printable(series.target)} after {last} by "
+        f"{what}, "
         f"where the last observed value is {series.values[-1, 0]:.6g}"
     )
     print(forecast.to_string())
     return 0
+
+
+def add_selected(parser: argparse.ArgumentParser) -> None:
+    """--selected: the best trial's own model rather than its refit."""
+    parser.add_argument(
+        "--selected",
+        action="store_true",
+        help="use the best trial's own model, trained on the training rows only (default: its "
+        "refit on train + validation, when the search made one)",
+    )
 
 
 def future_times(time: pd.DatetimeIndex, steps: int) -> pd.DatetimeIndex:

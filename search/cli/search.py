@@ -12,8 +12,9 @@ from search.cli.progress import run_with_progress
 from search.cli.summary import data_line, print_summary
 from search.cli.text import printable
 from search.data.calendar import infer_season
-from search.run.driver import Plan, Search, held_out_score, open_search, plan
+from search.run.driver import Plan, Search, held_out_score, open_search, plan, refit_due
 from search.run.options import SearchOptions
+from search.store import schema
 from search.store.backends import masked
 from search.store.trials import counts
 
@@ -34,14 +35,26 @@ def run_search(options: SearchOptions) -> int:
             f"study {printable(study.study_name)} already has {finished} finished trials (target "
             f"{target}); raise --trials to run more"
         )
-        print_summary(study, checked.url, score=held_out_score(search))
+        print_summary(study, checked.url, score=_score(search))
         return 0
     _announce(search, finished)
     started = time.monotonic()
     run_with_progress(search)
     elapsed = time.monotonic() - started
-    print_summary(study, checked.url, elapsed=elapsed, score=held_out_score(search))
+    print_summary(study, checked.url, elapsed=elapsed, score=_score(search))
     return 0
+
+
+def _score(search: Search) -> dict[str, object] | None:
+    due = refit_due(search)
+    if due is not None:
+        epochs = due.user_attrs.get(schema.BEST_EPOCH)
+        print(
+            f"refitting trial {due.number}'s configuration on train + validation for {epochs} "
+            "epochs",
+            flush=True,
+        )
+    return held_out_score(search)
 
 
 def budget_line(checked: Plan) -> str:

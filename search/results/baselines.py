@@ -2,10 +2,14 @@
 
 Each model is fitted once on the rows up to the first test anchor, then forecasts every window
 from its own anchor with the fitted parameters (statsforecast's `cross_validation` with
-`refit=False`, which calls the model's `forward` on all rows up to the anchor). Models run one
-at a time in a spawned worker process that is killed when a model takes too long: a fit has no
-time limit of its own, and a spawned process shares no threads or locks with a parent that may
-hold torch's.
+`refit=False`, which calls the model's `forward` on all rows up to the anchor). What stays fixed
+is what the library fits: ETS's parameters and initial states, Theta's alpha, theta and initial
+level, the ETS trend model inside MSTL. The seasonal decompositions of AutoTheta and MSTL are
+redone on each window's rows, as `forward` does; they see no row after the anchor either.
+
+Models run one at a time in a spawned worker process that is killed when a model takes too long:
+a fit has no time limit of its own, and a spawned process shares no threads or locks with a
+parent that may hold torch's.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import signal
 import threading
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from multiprocessing.context import SpawnContext
 from multiprocessing.process import BaseProcess
 from typing import Any
 
@@ -53,8 +58,10 @@ def classical_forecasts(
     by every model of CLASSICAL, fitted once on `values[: anchors[0] + 1]`.
 
     With fewer than two seasons of fitting rows, AutoETS and AutoTheta are fitted without a
-    season (as with `season=None`) and MSTL is skipped; MSTL is also skipped without a season. A
-    model that raises, or runs longer than `seconds`, is skipped with the reason.
+    season (as with `season=None`) and MSTL is skipped; MSTL is also skipped without a season (or
+    one under 2). A model that raises, or runs longer than `seconds`, is skipped with the reason.
+    The models run in a spawned process, so a script that calls this needs the usual
+    `if __name__ == "__main__":` guard.
     """
     values = np.asarray(values, dtype=np.float64)
     anchors = np.asarray(anchors, dtype=np.int64)
@@ -103,12 +110,13 @@ def _run_all(
     context = multiprocessing.get_context("spawn")
     forecasts: dict[str, np.ndarray] = {}
     worker: tuple[BaseProcess, Connection] | None = None
+    done = False
     try:
-        for key in keys:
+        for position, key in enumerate(keys):
             if worker is None:
                 worker, failure = _start(context)
                 if worker is None:
-                    skipped.update({k: failure for k in keys if k not in forecasts})
+                    skipped.update(dict.fromkeys(keys[position:], failure))
                     break
             status, result = _ask(*worker, (key, *task), seconds)
             if status == "ok":
@@ -118,9 +126,11 @@ def _run_all(
             if status == "lost":
                 _stop(*worker, kill=True)
                 worker = None
+        done = True
     finally:
         if worker is not None:
-            _stop(*worker, kill=False)
+            # An idle worker exits by itself; after an interrupt it may be busy, so no waiting.
+            _stop(*worker, kill=not done)
     return forecasts
 
 
@@ -140,10 +150,12 @@ def _ask(
         return "lost", f"worker died (exit code {process.exitcode})"
 
 
-def _start(context: Any) -> tuple[tuple[BaseProcess, Connection] | None, str]:
+def _start(context: SpawnContext) -> tuple[tuple[BaseProcess, Connection] | None, str]:
     """A ready worker, or None and the reason it could not start."""
     conn, child_conn = context.Pipe()
-    process = context.Process(target=_serve, args=(child_conn,), daemon=True)
+    process = context.Process(
+        target=_serve, args=(child_conn,), name="classical-baselines", daemon=True
+    )
     process.start()
     child_conn.close()  # so that the worker's death reads as EOF here
     try:

@@ -87,6 +87,21 @@ def best_model(study: optuna.Study, url: str) -> tuple[FrozenTrial, Checkpoint]:
     return trial, decode(load_file(url, trial))
 
 
+def handed_model(
+    study: optuna.Study, url: str, selected: bool = False
+) -> tuple[FrozenTrial, Checkpoint, str]:
+    """The model a user is handed: the best trial's refit when there is one (it has seen the
+    validation rows, the most recent before the test), else, or if `selected`, the trial's own;
+    with words saying which."""
+    trial, checkpoint = best_model(study, url)
+    refit = None if selected else stored_refit(study, trial)
+    if refit is None:
+        return trial, checkpoint, f"trial {trial.number}, validation MSE {trial.value:.4g}"
+    epochs = refit["epochs"]
+    what = f"trial {trial.number}'s configuration refit on train + validation ({epochs} epochs)"
+    return trial, refit_checkpoint(url, refit), what
+
+
 def best_held_out_forecasts(
     study: optuna.Study, url: str, dataset: ForecastDataset, season: int | None = None
 ) -> tuple[FrozenTrial, HeldOutForecasts]:

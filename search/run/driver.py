@@ -17,7 +17,7 @@ from optuna.trial import FrozenTrial
 from search.data.series import load_series
 from search.data.windows import ForecastDataset
 from search.results.note import write_note
-from search.results.refit import refit_best
+from search.results.refit import refit_best, stored_refit
 from search.results.scores import best_model, best_score, record_source
 from search.run.options import SearchOptions
 from search.run.pool import WorkerExit, run_workers
@@ -143,20 +143,28 @@ def run_to_target(
     return counts(search.study).finished
 
 
+def refit_due(search: Search) -> FrozenTrial | None:
+    """The best trial, when its configuration is still to be refit; else None."""
+    best = best_trial(search.study)
+    if best is None or not search.plan.options.refit or stored_refit(search.study, best):
+        return None
+    return best
+
+
 def held_out_score(search: Search) -> dict[str, object] | None:
     """The best model's test score, scored now if the best trial changed; None without one.
 
     Unless refitting is off, the best configuration is refit on train + validation first (once
     per best trial; a refit that was killed is done again).
     """
-    best = best_trial(search.study)
-    if best is None:
-        return None
     checked = search.plan
     dataset = checked.dataset
-    if checked.options.refit:
+    due = refit_due(search)
+    if due is not None:
         _, selected = best_model(search.study, checked.url)
-        refit_best(search.study, checked.url, best, selected, dataset, checked.budget)
+        refit_best(search.study, checked.url, due, selected, dataset, checked.budget)
+    if best_trial(search.study) is None:
+        return None
 
     def on_cpu() -> ForecastDataset:
         # Scored on the CPU whatever the training device: the stored score is the same anywhere.

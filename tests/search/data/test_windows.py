@@ -111,3 +111,43 @@ def test_windows_live_on_the_dataset_device() -> None:
     split = dataset.windows(52)["train"]
     x, y = split.batch(torch.arange(4, device="cuda"))
     assert x.device.type == y.device.type == "cuda"
+
+
+@pytest.mark.parametrize("count", [1, 3, 4])
+def test_folds_cut_the_validation_windows_in_order_and_train_only_on_the_past(
+    tmp_path: Path, count: int
+) -> None:
+    horizon = 3
+    dataset = ForecastDataset(series_from(tmp_path, np.sin(np.arange(300) / 5)), horizon)
+    windows = dataset.windows(10)
+    folds = dataset.folds(10, count)
+    assert len(folds) == count
+    blocks = [val.anchors for _, val in folds]
+    assert torch.equal(torch.cat(blocks), windows["val"].anchors)  # consecutive, whole
+    for train, val in folds:
+        # Every training target lies before the block's first target, and training starts
+        # where the training split does and runs right up to that limit.
+        assert int(train.anchors[-1]) + horizon == int(val.anchors[0])
+        assert int(train.anchors[0]) == int(windows["train"].anchors[0])
+        assert torch.equal(
+            train.anchors, torch.arange(int(train.anchors[0]), int(val.anchors[0]) - horizon + 1)
+        )
+    assert torch.equal(folds[0][0].anchors, windows["train"].anchors)
+
+
+def test_more_folds_than_validation_windows_are_refused(tmp_path: Path) -> None:
+    dataset = ForecastDataset(series_from(tmp_path, np.sin(np.arange(100) / 5)))
+    with pytest.raises(DataError, match="lower --folds"):
+        dataset.folds(5, 1000)
+
+
+def test_refit_windows_cover_train_and_validation_and_never_reach_the_test_rows(
+    tmp_path: Path,
+) -> None:
+    dataset = ForecastDataset(series_from(tmp_path, np.sin(np.arange(200) / 5)), horizon=2)
+    windows = dataset.windows(8)
+    refit = dataset.refit_windows(8)
+    assert int(refit.anchors[0]) == int(windows["train"].anchors[0])
+    assert int(refit.anchors[-1]) == int(windows["val"].anchors[-1])
+    assert int(refit.anchors[-1]) + 2 == dataset.bounds.val[1] - 1  # last target: last val row
+    assert len(refit) == int(refit.anchors[-1]) - int(refit.anchors[0]) + 1

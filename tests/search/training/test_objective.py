@@ -11,8 +11,8 @@ from search.store.backends import study_lock
 from search.store.storage import open_storage
 from search.strategies import STRATEGIES, make_sampler
 from search.strategies.pruners import PRUNERS
-from search.training.hyperparameters import load_search_space
 from search.training.budget import TrialBudget
+from search.training.hyperparameters import load_search_space
 from search.training.objective import make_objective
 
 SPACE = load_search_space("small")
@@ -60,3 +60,64 @@ def test_complete_trial_carries_its_curve_and_attributes(storage_url: str, objec
 @pytest.mark.parametrize("name", sorted(PRUNERS))
 def test_every_pruner_is_built_for_the_epoch_budget(name: str) -> None:
     assert isinstance(PRUNERS[name](30), optuna.pruners.BasePruner)
+
+
+def folded(per_fold: bool = False, folds: int = 3) -> optuna.study.study.ObjectiveFuncType:
+    return make_objective(
+        SPACE,
+        ForecastDataset(load_series()),
+        TrialBudget(epochs=2, patience=2, folds=folds, trial_seconds=None),
+        {"seq_len": 13},
+        study_seed=0,
+        per_fold=per_fold,
+    )
+
+
+def test_with_folds_the_value_is_the_mean_of_the_stored_fold_losses(storage_url: str) -> None:
+    study = optuna.create_study(
+        storage=open_storage(storage_url), study_name="f", pruner=PRUNERS["none"](6)
+    )
+    run_trials(study, folded(), 1, study_lock(storage_url, "f"))
+    (trial,) = study.trials
+    losses = trial.user_attrs["fold_losses"]
+    assert len(losses) == 3 and len(set(losses)) == 3
+    assert trial.value == pytest.approx(sum(losses) / 3)
+    # Per-epoch steps: fold k's epoch e is step k * epochs + e, the same for every trial.
+    assert list(trial.intermediate_values) == [1, 2, 3, 4, 5, 6]
+    for fold, loss in enumerate(losses):
+        curve = [trial.intermediate_values[fold * 2 + epoch] for epoch in (1, 2)]
+        assert loss == min(curve)
+    assert trial.user_attrs["epochs_run"] == 6
+
+
+def test_a_per_epoch_pruner_stops_a_trial_inside_a_later_fold(storage_url: str) -> None:
+    # Nothing is judged during fold 1's two epochs; the first report of fold 2 (step 3) is.
+    pruner = optuna.pruners.ThresholdPruner(upper=1e-9, n_warmup_steps=3)
+    study = optuna.create_study(storage=open_storage(storage_url), study_name="q", pruner=pruner)
+    run_trials(study, folded(), 1, study_lock(storage_url, "q"))
+    (trial,) = study.trials
+    assert trial.state == TrialState.PRUNED
+    assert list(trial.intermediate_values) == [1, 2, 3]
+    assert trial.user_attrs["pruned_at"] == "epoch 1 of fold 2"
+
+
+def test_a_per_fold_pruner_sees_one_step_per_fold(storage_url: str) -> None:
+    study = optuna.create_study(
+        storage=open_storage(storage_url), study_name="w", pruner=PRUNERS["wilcoxon"](3)
+    )
+    run_trials(study, folded(per_fold=True), 2, study_lock(storage_url, "w"))
+    complete = [t for t in study.trials if t.state == TrialState.COMPLETE]
+    assert complete
+    for trial in complete:
+        assert list(trial.intermediate_values) == [0, 1, 2]
+        assert list(trial.intermediate_values.values()) == trial.user_attrs["fold_losses"]
+
+
+def test_a_per_fold_pruner_stops_a_trial_after_a_fold(storage_url: str) -> None:
+    pruner = optuna.pruners.ThresholdPruner(upper=1e-9)
+    study = optuna.create_study(storage=open_storage(storage_url), study_name="v", pruner=pruner)
+    run_trials(study, folded(per_fold=True), 1, study_lock(storage_url, "v"))
+    (trial,) = study.trials
+    assert trial.state == TrialState.PRUNED
+    assert list(trial.intermediate_values) == [0]
+    assert trial.user_attrs["pruned_at"] == "fold 1"

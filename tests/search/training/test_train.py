@@ -7,8 +7,8 @@ import pytest
 from search.data.series import load_series
 from search.data.windows import ForecastDataset
 from search.errors import TrialFailure
-from search.training.hyperparameters import with_defaults
 from search.training.budget import TrialBudget
+from search.training.hyperparameters import with_defaults
 from search.training.objective import build_forecaster, train_trial, trial_seed
 from search.training.train import OPTIMIZERS, SCHEDULERS, evaluate
 
@@ -36,7 +36,10 @@ def test_same_seed_gives_bit_identical_losses(dataset: ForecastDataset) -> None:
 
 def test_best_epoch_weights_reproduce_the_best_loss(dataset: ForecastDataset) -> None:
     result = train_trial(
-        whole(SMALL), dataset, TrialBudget(epochs=4, patience=4, folds=1, trial_seconds=None), seed=1
+        whole(SMALL),
+        dataset,
+        TrialBudget(epochs=4, patience=4, folds=1, trial_seconds=None),
+        seed=1,
     )
     assert result.best_loss == min(result.history)
     assert result.history[result.best_epoch - 1] == result.best_loss
@@ -50,7 +53,9 @@ def test_learns_the_co2_season_better_than_persistence(dataset: ForecastDataset)
     val = dataset.windows(52)["val"]
     persistence = float((val.targets[val.anchors] ** 2).mean())
     hyper = {**SMALL, "hidden_size": 16, "learning_rate": 3e-3, "batch_size": 32}
-    result = train_trial(whole(hyper, 52), dataset, TrialBudget(8, 8, folds=1, trial_seconds=None), seed=0)
+    result = train_trial(
+        whole(hyper, 52), dataset, TrialBudget(8, 8, folds=1, trial_seconds=None), seed=0
+    )
     assert result.best_loss < 0.9 * persistence
 
 
@@ -80,7 +85,9 @@ def test_callback_sees_every_epoch_and_can_stop_training(dataset: ForecastDatase
             raise Stop
 
     with pytest.raises(Stop):
-        train_trial(whole(SMALL, 26), dataset, TrialBudget(5, 5, folds=1, trial_seconds=None), 0, on_epoch)
+        train_trial(
+            whole(SMALL, 26), dataset, TrialBudget(5, 5, folds=1, trial_seconds=None), 0, on_epoch
+        )
     assert [epoch for epoch, _ in seen] == [1, 2]
     assert all(math.isfinite(loss) for _, loss in seen)
 
@@ -88,7 +95,9 @@ def test_callback_sees_every_epoch_and_can_stop_training(dataset: ForecastDatase
 def test_diverging_training_is_a_trial_failure_not_a_crash(dataset: ForecastDataset) -> None:
     hyper = {**SMALL, "optimizer": "sgd", "learning_rate": 1e6}
     with pytest.raises(TrialFailure, match=r"loss became (nan|inf)"):
-        train_trial(whole(hyper, 26), dataset, TrialBudget(5, 5, folds=1, trial_seconds=None), seed=0)
+        train_trial(
+            whole(hyper, 26), dataset, TrialBudget(5, 5, folds=1, trial_seconds=None), seed=0
+        )
 
 
 @pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
@@ -98,7 +107,9 @@ def test_every_optimizer_and_scheduler_trains(
 ) -> None:
     lr = {"adam": 3e-3, "rmsprop": 3e-3, "sgd": 3e-2}[optimizer]
     hyper = {**SMALL, "optimizer": optimizer, "scheduler": scheduler, "learning_rate": lr}
-    result = train_trial(whole(hyper, 26), dataset, TrialBudget(3, 3, folds=1, trial_seconds=None), seed=0)
+    result = train_trial(
+        whole(hyper, 26), dataset, TrialBudget(3, 3, folds=1, trial_seconds=None), seed=0
+    )
     assert math.isfinite(result.best_loss)
     assert result.epochs_run == 3
     assert result.param_count > 0
@@ -121,17 +132,23 @@ def test_trial_seeds_are_reproducible_and_distinct() -> None:
 
 def test_searched_architecture_is_the_one_trained(dataset: ForecastDataset) -> None:
     hyper = {**SMALL, "arch": "attention", "seq_len": 13}
-    result = train_trial(whole(hyper, 52), dataset, TrialBudget(1, 1, folds=1, trial_seconds=None), seed=0)
+    result = train_trial(
+        whole(hyper, 52), dataset, TrialBudget(1, 1, folds=1, trial_seconds=None), seed=0
+    )
     assert any(key.startswith("score.") for key in result.state_dict)  # attention's scorer
 
 
 def test_a_time_limit_ends_training_after_the_epoch_that_passes_it(
     dataset: ForecastDataset,
 ) -> None:
-    limited = train_trial(whole(SMALL, 26), dataset, TrialBudget(5, 5, folds=1, trial_seconds=1e-6), seed=0)
+    limited = train_trial(
+        whole(SMALL, 26), dataset, TrialBudget(5, 5, folds=1, trial_seconds=1e-6), seed=0
+    )
     assert limited.epochs_run == 1 and limited.stopped_by == "time"
     assert limited.stopped_by == "time"
-    full = train_trial(whole(SMALL, 26), dataset, TrialBudget(2, 5, folds=1, trial_seconds=3600), seed=0)
+    full = train_trial(
+        whole(SMALL, 26), dataset, TrialBudget(2, 5, folds=1, trial_seconds=3600), seed=0
+    )
     assert full.epochs_run == 2 and full.stopped_by == "epochs"
     # The limit only cuts training short; the epochs it ran are the same.
     assert full.history[0] == limited.history[0]

@@ -1,0 +1,86 @@
+"""The final refit on train + validation: stored whole or not at all, scored, and handed out."""
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import optuna
+import torch
+
+from search.cli.main import main
+from search.store import schema
+from search.store.artifacts import artifact_dir
+from search.training.checkpoint import decode
+
+# A few trials on the bundled data whose best trains for many epochs, so a refit lasts seconds.
+RUN = [
+    "--space", "small", "--strategy", "random", "--trials", "2", "--epochs", "40",
+    "--patience", "40", "--quiet", "--workers", "1", "--study", "r",
+    "--season", "1",  # no seasonal baselines: MSTL alone would take 25 s here
+]  # fmt: skip
+
+
+def study(url: str) -> optuna.Study:
+    return optuna.load_study(study_name="r", storage=url)
+
+
+def test_a_refit_killed_half_way_is_stored_nowhere_and_done_again(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    command = [sys.executable, "-m", "search", "--storage", url, *RUN]
+    subprocess.run([*command, "--no-refit"], check=True, capture_output=True, cwd=tmp_path)
+    assert schema.REFIT not in study(url).user_attrs
+    files = set(artifact_dir(url).iterdir())
+
+    # The same study, now with the refit (not part of its configuration): straight to refitting.
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=tmp_path)
+    assert process.stdout is not None
+    lines = iter(process.stdout.readline, "")
+    line = next((line for line in lines if line.startswith("refitting trial ")), None)
+    assert line is not None, process.wait()
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL
+    assert schema.REFIT not in study(url).user_attrs
+    assert set(artifact_dir(url).iterdir()) == files  # nothing half-stored
+
+    done = subprocess.run(command, check=True, capture_output=True, text=True, cwd=tmp_path)
+    assert "refitting trial" in done.stdout and "refit on train+validation" in done.stdout
+    finished = study(url)
+    refit = finished.user_attrs[schema.REFIT]
+    best = finished.best_trial
+    assert refit["trial"] == best.number
+    assert refit["epochs"] == best.user_attrs[schema.BEST_EPOCH] > 1
+    score = finished.user_attrs[schema.TEST_SCORE]
+    assert score["refit_epochs"] == refit["epochs"]
+    assert np.isfinite(score["refit"]["mse"]) and score["refit"]["mse"] != score["model"]["mse"]
+
+    # Run again: the refit is reused, not redone.
+    again = subprocess.run(command, check=True, capture_output=True, text=True, cwd=tmp_path)
+    assert "refitting" not in again.stdout
+    assert study(url).user_attrs[schema.REFIT] == refit
+
+
+def test_export_and_predict_hand_out_the_refit_unless_told_otherwise(
+    searched, tmp_path: Path, capsys
+) -> None:
+    _, url = searched
+    name = "load-random"
+    refit = optuna.load_study(study_name=name, storage=url).user_attrs[schema.REFIT]
+    assert main(["export", name, "--storage", url, "--out", str(tmp_path / "refit.pt")]) == 0
+    assert "refit on train + validation" in capsys.readouterr().out
+    handed = decode(tmp_path / "refit.pt")
+    assert handed.provenance["refit"] == "train + validation rows"
+    assert handed.provenance["epochs"] == refit["epochs"]
+    selected = tmp_path / "selected.pt"
+    assert main(["export", name, "--storage", url, "--out", str(selected), "--selected"]) == 0
+    own = decode(selected)
+    assert "refit" not in own.provenance
+    assert any(
+        not torch.equal(own.state_dict[key], handed.state_dict[key]) for key in own.state_dict
+    )
+    assert main(["predict", name, "--storage", url]) == 0
+    assert "refit on train + validation" in capsys.readouterr().out
+    assert main(["predict", name, "--storage", url, "--selected"]) == 0
+    assert "validation MSE" in capsys.readouterr().out
