@@ -20,7 +20,6 @@ from optuna.distributions import (
     IntDistribution,
     json_to_distribution,
 )
-from optuna_dashboard import get_note, save_note
 
 from search.results.score_rows import score_rows, skill_lines, step_rows
 from search.store import schema
@@ -29,6 +28,10 @@ from search.store.optuna_internals import set_study_system_attr, study_system_at
 
 def write_note(study: optuna.Study) -> None:
     """Write the study's note from its attributes, unless a user has edited the note."""
+    # Here, not at the top: optuna-dashboard loads its web app (1.5 s), and every worker process
+    # imports this module without ever writing a note.
+    from optuna_dashboard import get_note, save_note
+
     body = study_note(study)
     current = get_note(study)
     if current and _digest(current) != study_system_attr(study, schema.NOTE_WRITTEN):
