@@ -15,6 +15,7 @@ from search.cli.summary import score_table, table, trials_frame, trials_table
 from search.cli.text import printable
 from search.data.calendar import frequency
 from search.errors import ConfigError, DataError
+from search.results.score_rows import handed
 from search.results.scores import best_score, handed_model, study_dataset, study_series
 from search.store import schema
 from search.store.backends import masked
@@ -22,6 +23,9 @@ from search.store.storage import open_storage, storage_url
 from search.store.study import load_named_study
 from search.store.trials import best_trial, counts
 from search.training.checkpoint import encode, forecast_next
+
+SKILLS = ("skill", "skill_vs_best_baseline")
+"""Of the model handed out (the refit, else the selected trial's), in the studies table."""
 
 
 def studies(argv: Sequence[str]) -> int:
@@ -44,8 +48,7 @@ def studies(argv: Sequence[str]) -> int:
                 score.get("model", {}).get("mse"),
                 score.get("refit", {}).get("mse"),
                 score.get("persistence", {}).get("mse"),
-                score.get("skill"),
-                score.get("skill_vs_best_baseline"),
+                *(score[handed(score)].get(k) if score else None for k in SKILLS),
             ]
         )
     if not rows:
@@ -59,8 +62,7 @@ def studies(argv: Sequence[str]) -> int:
         "test_mse",
         "refit_mse",
         "persistence",
-        "skill",
-        "skill_vs_best_baseline",
+        *SKILLS,
     ]
     print(table(headers, rows))
     return 0
@@ -175,8 +177,8 @@ def add_selected(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--selected",
         action="store_true",
-        help="use the best trial's own model, trained on the training rows only (default: its "
-        "refit on train + validation, when the search made one)",
+        help="use the best trial's own model (of its last fold, with --folds) rather than its "
+        "refit on train + validation, when the search made one",
     )
 
 

@@ -116,14 +116,15 @@ def search_parser(
         "--trial-seconds",
         type=seconds_or_off,
         default=defaults.trial_seconds,
-        help="an opt-in time limit per trial: a trial past it stops after its current epoch "
-        "and keeps its best epoch, and its value then depends on the machine (default: none)",
+        help="an opt-in time limit per trial and fold: a fold past it stops after its current "
+        "epoch and keeps its best epoch, and the value then depends on the machine "
+        "(default: none)",
     )
     parser.add_argument(
         "--pruner",
         choices=PRUNERS,
         default=defaults.pruner,
-        help="median, hyperband (by epoch), wilcoxon (by fold, for --folds 4 or more) or "
+        help="median, hyperband (by epoch), wilcoxon (by fold, for --folds 5 or more) or "
         f"none (default: {defaults.pruner})",
     )
     parser.add_argument(

@@ -4,15 +4,17 @@
   persistence's validation MSE as the line to beat;
 - importances.png: Optuna's parameter importances (its default evaluator, PED-ANOVA);
 - learning_curves.png: validation MSE per epoch of the top trials;
-- test_forecast.png: the best model's one-step forecasts of the test split against the actual
-  values and the persistence baseline.
+- test_forecast.png: the best model's (and its refit's) one-step forecasts of the test split
+  against the actual values and the persistence baseline;
+- test_scores.png: the stored test score, MSE and MASE of the models and every baseline.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -24,8 +26,9 @@ from search.cli.parsing import add_data_options, command_parser, file_name, outp
 from search.cli.plots import best_so_far, plot_best_so_far, save_png
 from search.data.windows import ForecastDataset
 from search.errors import ConfigError
-from search.results.evaluation import HeldOutForecasts
-from search.results.scores import best_held_out_forecasts, study_dataset
+from search.results.evaluation import MODELS, HeldOutForecasts
+from search.results.score_rows import forecasters, score_rows
+from search.results.scores import best_held_out_forecasts, best_score, study_dataset
 from search.store import schema
 from search.store.storage import storage_url
 from search.store.study import load_named_study
@@ -67,6 +70,8 @@ def report(argv: Sequence[str]) -> int:
     trial, forecasts = best_held_out_forecasts(study, url, dataset, args.season)
     figure = forecast_figure(forecasts, trial, dataset.series.target, study.study_name)
     written.append(save_png(figure, out / "test_forecast.png"))
+    score = best_score(study, url, lambda: dataset, args.season)
+    written.append(save_png(score_figure(score, study.study_name), out / "test_scores.png"))
     for path in written:
         print(f"wrote {path}")
     if importances is None:
@@ -150,11 +155,37 @@ def forecast_figure(
         linewidth=1.2,
         label=f"trial {trial.number} (step-1 MSE {mse['model']:.3g})",
     )
+    if forecasts.refit is not None:
+        refit_mse = float(np.mean((forecasts.refit[:, 0] - forecasts.actual[:, 0]) ** 2))
+        axes.plot(
+            x,
+            forecasts.refit[:, 0],
+            color="tab:blue",
+            linewidth=1.0,
+            label=f"its refit on train + validation (step-1 MSE {refit_mse:.3g})",
+        )
     axes.set_xlabel("time" if forecasts.time is not None else "row")
     axes.set_ylabel(f"{target} (data units)")
     axes.grid(True, alpha=0.3)
     axes.legend()
     axes.set_title(f"{study_name}: {target}, test split, one step ahead against the actual values")
+    return figure
+
+
+def score_figure(score: Mapping[str, Any], study_name: str) -> Figure:
+    """The stored test score's MSE and MASE of every forecast, as bars (the models in red)."""
+    headers, rows = score_rows(score)
+    labels = [row[0] for row in rows]
+    models = set(forecasters(score).values()) & {forecasters(score).get(key) for key in MODELS}
+    colors = ["tab:red" if label in models else "0.6" for label in labels]
+    figure = Figure(figsize=(12, 0.5 * len(rows) + 1.5), layout="constrained")
+    for axes, metric in zip(figure.subplots(1, 2, sharey=True), ("mse", "mase"), strict=True):
+        values = [row[headers.index(metric)] for row in rows]
+        axes.barh(labels, values, color=colors)
+        axes.invert_yaxis()
+        axes.set_xlabel(f"test {metric.upper()}" + (" (data units)" if metric == "mse" else ""))
+        axes.grid(True, axis="x", alpha=0.3)
+    figure.suptitle(f"{study_name}: {score['windows']} held-out test windows")
     return figure
 
 

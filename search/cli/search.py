@@ -60,9 +60,9 @@ def _score(search: Search) -> dict[str, object] | None:
 def budget_line(checked: Plan) -> str:
     """What each trial may train, in work: epochs of the training windows, folds, patience."""
     budget, options = checked.budget, checked.options
-    windows = len(checked.dataset.windows(options.seq_len)["train"])
+    windows = checked.train_windows
     limit = (
-        f"a {options.trial_seconds:g} s time limit per fold (machine-dependent)"
+        f"a {options.trial_seconds:g} s time limit per trial and fold (machine-dependent)"
         if options.trial_seconds
         else "no time limit"
     )

@@ -29,6 +29,8 @@ from search.data.csvfile import clipped
 
 CLASSICAL: tuple[str, ...] = ("auto_ets", "auto_theta", "mstl")
 LABELS: dict[str, str] = {"auto_ets": "AutoETS", "auto_theta": "AutoTheta", "mstl": "MSTL"}
+TIMED_OUT = "took over"
+"""How the reason of a model stopped for time begins."""
 # Starting a worker imports statsforecast (statsmodels, about 2 s); it is not a model's time.
 START_SECONDS = 120.0
 
@@ -143,7 +145,7 @@ def _ask(
         conn.send(request)
         if not conn.poll(seconds):
             # A fit cannot be interrupted from inside; the worker is killed with it.
-            return "lost", f"took over {seconds:g} s"
+            return "lost", f"{TIMED_OUT} {seconds:g} s"
         return conn.recv()
     except (EOFError, OSError):
         process.join(timeout=1)

@@ -9,6 +9,7 @@ the model trains on (units / target_step_std).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -91,7 +92,8 @@ def score(
     skipped: Mapping[str, str] | None = None,
 ) -> dict[str, object]:
     """MSE, MAE and MASE of the models and each baseline over all windows and steps, the MSE of
-    each horizon step, and the model's skill over persistence and over the best baseline.
+    each horizon step, and each model's skill over persistence and over the best baseline
+    (1 - its MSE / theirs).
 
     `classical` holds the classical baselines' errors on the same windows (see `errors`), and
     `skipped` the ones left out with the reason.
@@ -110,16 +112,28 @@ def score(
     scored.update(classical or {})
     baselines = {name: float(e["mse"]) for name, e in scored.items() if name not in MODELS}  # type: ignore[arg-type]
     best = min(baselines, key=baselines.__getitem__)
-    model_mse = float(scored["model"]["mse"])  # type: ignore[arg-type]
+    for name in MODELS:
+        if name in scored:
+            mse = float(scored[name]["mse"])  # type: ignore[arg-type]
+            scored[name] = {
+                **scored[name],
+                "skill": _skill(mse, baselines["persistence"]),
+                "skill_vs_best_baseline": _skill(mse, baselines[best]),
+            }
     return {
         **scored,
-        "skill": 1 - model_mse / baselines["persistence"],
         "best_baseline": best,
-        "skill_vs_best_baseline": 1 - model_mse / baselines[best],
         "skipped": dict(skipped or {}),
         "season": forecasts.season,
         "windows": len(forecasts.actual),
     }
+
+
+def _skill(mse: float, baseline: float) -> float:
+    """1 - mse / baseline; a perfect baseline leaves no skill to have (-inf, or 0 if matched)."""
+    if baseline > 0:
+        return 1 - mse / baseline
+    return 0.0 if mse == 0 else -math.inf
 
 
 def errors(predicted: np.ndarray, forecasts: HeldOutForecasts) -> dict[str, object]:

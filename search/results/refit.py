@@ -2,14 +2,16 @@
 
 The selected trial's model never saw the validation years, which for trending data are the ones
 that matter most. After the search the best trial's configuration is trained again on every row
-before the test split, for the epochs its own (last-fold) training found best, with the trial's
-seed, and kept as a study artifact. The study attribute that points at it is written last and in
-one write, so a refit killed half-way leaves nothing stored and is simply done again.
+before the test split, for the epochs its own (last-fold) training found best, with that fold's
+seed and learning-rate schedule, and kept as a study artifact. The study attribute that points
+at it is written last and in one write, so a refit killed half-way leaves no record and is done
+again (a kill in the milliseconds between the file and the record leaves an unused file).
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import optuna
 import torch
@@ -20,7 +22,12 @@ from search.store import schema
 from search.store.artifacts import artifact_store, load_artifact, save_file
 from search.training.budget import TrialBudget
 from search.training.checkpoint import Checkpoint, decode, encode
-from search.training.objective import build_forecaster, model_config, train_settings
+from search.training.objective import (
+    build_forecaster,
+    fold_seed,
+    model_config,
+    train_settings,
+)
 from search.training.train import fit
 
 
@@ -45,11 +52,13 @@ def refit_best(
         return existing
     config = selected.hyperparameters
     epochs = int(trial.user_attrs[schema.BEST_EPOCH])
-    seed = int(trial.user_attrs[schema.SEED])
+    # The last fold's seed and schedule: it trained on the most rows, and its best epoch is the
+    # one the refit stops after. No time limit: the refit trains exactly those epochs.
+    seed = fold_seed(int(trial.user_attrs[schema.SEED]), budget.folds - 1)
     started = time.perf_counter()
     torch.manual_seed(seed)
     model = build_forecaster(config, dataset)
-    settings = train_settings(config, budget, seed, epochs=epochs)
+    settings = replace(train_settings(config, budget, seed), max_seconds=None, stop_after=epochs)
     result = fit(model, dataset.refit_windows(selected.seq_len), None, settings)
     checkpoint = Checkpoint(
         arch=selected.arch,

@@ -18,7 +18,7 @@ from search.data.calendar import infer_season
 from search.data.series import Series, load_series
 from search.data.windows import ForecastDataset
 from search.errors import ConfigError, DataError
-from search.results.baselines import classical_forecasts
+from search.results.baselines import TIMED_OUT, classical_forecasts
 from search.results.evaluation import (
     HeldOutForecasts,
     errors,
@@ -143,6 +143,7 @@ def best_score(
         "trial": trial.number,
         "val_loss": trial.value,
         "refit_epochs": refit["epochs"] if refit is not None else None,
+        "refit_checkpoint": refit["checkpoint"] if refit is not None else None,
         **score(forecasts, errors, skipped),
     }
     study.set_user_attr(schema.TEST_SCORE, result)
@@ -163,7 +164,9 @@ def classical_errors(
     values = dataset.series.values[:, 0]
     fitted = classical_forecasts(values, anchors, dataset.horizon, forecasts.season)
     found = {name: errors(predicted, forecasts) for name, predicted in fitted.forecasts.items()}
-    study.set_user_attr(schema.BASELINES, {**key, "errors": found, "skipped": fitted.skipped})
+    if not any(why.startswith(TIMED_OUT) for why in fitted.skipped.values()):
+        # A baseline skipped for time depends on the machine's load: try it again next time.
+        study.set_user_attr(schema.BASELINES, {**key, "errors": found, "skipped": fitted.skipped})
     return found, dict(fitted.skipped)
 
 
@@ -178,6 +181,7 @@ def _current(
         and best is not None
         and stored.get("trial") == best.number
         and season in (None, stored.get("season"))
-        and stored.get("refit_epochs") == (refit["epochs"] if refit is not None else None)
-        and "mase" in stored.get("model", {})  # type: ignore[operator]
+        # The refit scored is the one stored now (another machine may have refit since).
+        and stored.get("refit_checkpoint") == (refit["checkpoint"] if refit is not None else None)
+        and "skill_vs_best_baseline" in stored.get("model", {})  # type: ignore[operator]
     )

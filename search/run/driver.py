@@ -16,6 +16,7 @@ from optuna.trial import FrozenTrial
 
 from search.data.series import load_series
 from search.data.windows import ForecastDataset
+from search.errors import ConfigError
 from search.results.note import write_note
 from search.results.refit import refit_best, stored_refit
 from search.results.scores import best_model, best_score, record_source
@@ -31,7 +32,7 @@ from search.store.study import check_resumable, open_study
 from search.store.trials import best_trial, counts
 from search.strategies import make_sampler
 from search.strategies.finite import FiniteSampler
-from search.strategies.pruners import PER_FOLD, make_pruner
+from search.strategies.pruners import MIN_FOLDS, PER_FOLD, make_pruner
 from search.training.budget import TrialBudget, budget_epochs
 from search.training.device import resolve_device, set_threads
 from search.training.hyperparameters import load_search_space
@@ -52,6 +53,7 @@ class Plan:
     space: Space
     sampler: BaseSampler
     dataset: ForecastDataset
+    train_windows: int  # of the longest input window a trial can ask for
     budget: TrialBudget
     target: int
     config: dict[str, object]
@@ -80,6 +82,12 @@ def plan(options: SearchOptions) -> Plan:
     dataset = ForecastDataset(
         series, options.horizon, options.split, resolve_device(options.device)
     )
+    folds_needed = MIN_FOLDS.get(options.pruner, 1)
+    if options.folds < folds_needed:
+        raise ConfigError(
+            f"--pruner {options.pruner} judges whole folds and needs --folds {folds_needed} or "
+            f"more, but got --folds {options.folds}; raise --folds or use --pruner hyperband"
+        )
     longest = longest_seq_len(space, options.seq_len)
     train_windows = len(dataset.windows(longest)["train"])  # refuses too short a series
     dataset.folds(longest, options.folds)  # refuses more folds than validation windows
@@ -93,8 +101,10 @@ def plan(options: SearchOptions) -> Plan:
     name = options.study or f"{series.name}-{options.strategy}"
     url = storage_url(options.storage)
     storage = open_storage(url)
-    check_resumable(storage, url, name, config, ADDED_SINCE)
-    return Plan(options, space, sampler, dataset, budget, target, config, name, url, storage)
+    check_resumable(storage, url, name, config)
+    return Plan(
+        options, space, sampler, dataset, train_windows, budget, target, config, name, url, storage
+    )
 
 
 def open_search(checked: Plan) -> Search:
@@ -107,7 +117,6 @@ def open_search(checked: Plan) -> Search:
         checked.url,
         checked.name,
         checked.config,
-        ADDED_SINCE,
         checked.sampler,
         pruner,
     )
@@ -193,10 +202,6 @@ def longest_seq_len(space: Space, default: int) -> int:
         if p.key == "seq_len"
     ]
     return max(lengths) if lengths else default
-
-
-ADDED_SINCE = {"folds": 1}
-"""Configuration keys added since studies were first stored, with the value older studies had."""
 
 
 def study_config(

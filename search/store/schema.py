@@ -9,6 +9,9 @@ from __future__ import annotations
 # Study user attributes.
 CONFIG = "config"
 """What the study's trials depend on (data fingerprint, split, space, strategy, budget, seed)."""
+CONFIG_ADDED = {"folds": 1}
+"""Configuration keys added since studies were first stored, with the value older studies had,
+so that an older study resumes when nothing it depends on changed."""
 TARGET = "trials_target"
 """The number of finished trials the study should end with."""
 VERSIONS = "versions"

@@ -42,13 +42,11 @@ def open_study(
     url: str,
     name: str,
     config: Mapping[str, Any],
-    added: Mapping[str, Any],
     sampler: BaseSampler,
     pruner: BasePruner,
 ) -> optuna.Study:
-    """Create the study, or load it; refused if its stored configuration differs (see
-    `check_resumable` for `added`)."""
-    check_resumable(storage, url, name, config, added)
+    """Create the study, or load it; refused if its stored configuration differs."""
+    check_resumable(storage, url, name, config)
     study = optuna.create_study(
         storage=storage,
         study_name=name,
@@ -69,19 +67,17 @@ def check_resumable(
     url: str,
     name: str,
     config: Mapping[str, Any],
-    added: Mapping[str, Any],
 ) -> None:
-    """Refuse before anything is written if `name` exists with another configuration.
-
-    `added` holds configuration keys added since older studies were stored, with the value those
-    studies implied, so that an older study resumes when nothing it depends on changed.
-    """
+    """Refuse before anything is written if `name` exists with another configuration (keys
+    added since an older study was stored count as the value it implied, `CONFIG_ADDED`)."""
     try:
         study_id = storage.get_study_id_from_name(name)
     except KeyError:
         return
     stored = storage.get_study_user_attrs(study_id).get(schema.CONFIG)
-    differences = diff({**added, **stored}, json_safe(config)) if stored is not None else []
+    differences = (
+        diff({**schema.CONFIG_ADDED, **stored}, json_safe(config)) if stored is not None else []
+    )
     if differences:
         taken = {study.study_name for study in storage.get_all_studies()}
         separate = next(

@@ -11,7 +11,8 @@ from optuna.pruners import BasePruner
 # trials at the same epoch; the first 5 trials and the first 3 epochs are never judged, since
 # LSTM losses are noisy early on. Hyperband treats epochs as the resource (over all folds).
 # Wilcoxon judges whole folds: a trial stops once a signed-rank test on its folds' losses says
-# it is worse than the best trial's on the same folds; it needs --folds of 4 or more to act.
+# it is worse than the best trial's on the same folds (p < 0.1). Every fold but the last is
+# judged, and the test cannot reach p < 0.1 on fewer than 4 pairs: it needs 5 folds or more.
 PRUNERS: dict[str, Callable[[int], BasePruner]] = {
     "median": lambda steps: optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=3),
     "hyperband": lambda steps: optuna.pruners.HyperbandPruner(
@@ -22,6 +23,8 @@ PRUNERS: dict[str, Callable[[int], BasePruner]] = {
 }
 PER_FOLD = frozenset({"wilcoxon"})
 """Pruners that judge one step per fold rather than one per epoch."""
+MIN_FOLDS = {"wilcoxon": 5}
+"""The fewest folds with which a pruner can stop anything."""
 
 
 def make_pruner(name: str, epochs: int, folds: int) -> BasePruner:

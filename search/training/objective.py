@@ -70,12 +70,10 @@ def train_trial(
     return fit(model, train, val, train_settings(config, budget, seed), on_epoch)
 
 
-def train_settings(
-    config: Mapping[str, object], budget: TrialBudget, seed: int, epochs: int | None = None
-) -> TrainSettings:
-    """How a configuration trains under the budget (for `epochs`, when given, instead)."""
+def train_settings(config: Mapping[str, object], budget: TrialBudget, seed: int) -> TrainSettings:
+    """How a configuration trains under the budget."""
     return TrainSettings(
-        epochs=epochs or budget.epochs,
+        epochs=budget.epochs,
         patience=budget.patience,
         batch_size=int(config["batch_size"]),
         learning_rate=float(config["learning_rate"]),
@@ -191,6 +189,10 @@ def make_objective(
 
             result = train_trial(config, dataset, budget, fold_seed(seed, fold), report, fold)
             results.append(result)
+            if not per_fold and fold < budget.folds - 1 and result.epochs_run < budget.epochs:
+                # A fold stopped early still reports at its last step, so a pruner's rungs up to
+                # it compare this fold's loss, never the next fold's first epochs.
+                judge(result.best_loss, (fold + 1) * budget.epochs, f"the end of fold {fold + 1}")
             if per_fold and fold < budget.folds - 1:
                 judge(result.best_loss, fold, f"fold {fold + 1}")
             elif per_fold:  # the best trial's every fold is what a per-fold pruner compares

@@ -54,6 +54,7 @@ class TrainSettings:
     scheduler: str = "none"
     seed: int = 0
     max_seconds: float | None = None
+    stop_after: int | None = None  # a refit: the schedule of `epochs`, cut after this many
 
 
 @dataclass
@@ -95,7 +96,7 @@ def fit(
     train_seconds = 0.0
     started = time.perf_counter()
     try:
-        for epoch in range(1, settings.epochs + 1):
+        for epoch in range(1, (settings.stop_after or settings.epochs) + 1):
             epoch_start = time.perf_counter()
             loss = _train_epoch(
                 model, train, optimizer, settings.batch_size, generator, device, epoch

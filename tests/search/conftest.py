@@ -5,6 +5,7 @@ import glob
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from search.store.artifacts import artifact_dir
 
 
 def write_series_csv(path: Path) -> Path:
@@ -139,3 +142,14 @@ def searched(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     url = f"sqlite:///{root / 'studies.db'}"
     assert main(["--data", str(csv), "--storage", url, *SEARCHED]) == 0
     return csv, url
+
+
+def writable_copy(searched: tuple[Path, str], tmp_path: Path) -> str:
+    """A copy of the shared searched storage that a test may write to."""
+    _, url = searched
+    copy = tmp_path / "studies.db"
+    # SQLite's backup API: the shared storage is in WAL mode, so its file alone is not the database.
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    shutil.copytree(artifact_dir(url), artifact_dir(f"sqlite:///{copy}"))
+    return f"sqlite:///{copy}"

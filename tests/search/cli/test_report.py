@@ -9,7 +9,12 @@ import pytest
 from optuna.trial import TrialState
 
 from search.cli.main import main
-from search.cli.report import forecast_figure, learning_curves, parameter_importances
+from search.cli.report import (
+    forecast_figure,
+    learning_curves,
+    parameter_importances,
+    score_figure,
+)
 from search.results.scores import best_held_out_forecasts, study_dataset
 
 STUDY = "load-random"
@@ -20,12 +25,18 @@ def test_report_writes_every_picture_as_a_png(searched, tmp_path: Path, capsys) 
     _, url = searched
     out = tmp_path / "report"
     assert main(["report", STUDY, "--storage", url, "--out", str(out)]) == 0
-    names = {"history.png", "importances.png", "learning_curves.png", "test_forecast.png"}
+    names = {
+        "history.png",
+        "importances.png",
+        "learning_curves.png",
+        "test_forecast.png",
+        "test_scores.png",
+    }
     assert {p.name for p in out.iterdir()} == names
     for name in names:
         data = (out / name).read_bytes()
         assert data.startswith(PNG_MAGIC) and len(data) > 10_000, name
-    assert capsys.readouterr().out.count("wrote ") == 4
+    assert capsys.readouterr().out.count("wrote ") == 5
 
 
 def test_learning_curves_draw_the_top_trials_per_epoch(searched) -> None:
@@ -56,8 +67,24 @@ def test_forecast_figure_draws_actuals_model_and_persistence_over_time(searched)
     assert STUDY in axes.get_title()
     # The legend's numbers are the score table's step-1 MSEs (horizon 3 here).
     stored = study.user_attrs["test_score"]
-    for label, method in ((labels[1], "persistence"), (labels[2], "model")):
+    for label, method in ((labels[1], "persistence"), (labels[2], "model"), (labels[3], "refit")):
         assert f"step-1 MSE {stored[method]['mse_by_step'][0]:.3g}" in label
+    assert labels[3].startswith("its refit on train + validation")
+
+
+def test_score_figure_draws_every_stored_forecast_with_the_models_marked(searched) -> None:
+    _, url = searched
+    score = optuna.load_study(study_name=STUDY, storage=url).user_attrs["test_score"]
+    mse_axes, mase_axes = score_figure(score, STUDY).axes
+    labels = [tick.get_text() for tick in mse_axes.get_yticklabels()]
+    assert labels[:2] == [f"selected model (trial {score['trial']})", labels[1]]
+    assert labels[1].startswith("refit on train+validation")
+    assert {"persistence (last value)", "MSTL (season 7)", "AutoETS (season 7)"} <= set(labels)
+    widths = [bar.get_width() for bar in mse_axes.patches]
+    assert widths[0] == pytest.approx(score["model"]["mse"])
+    assert mase_axes.patches[0].get_width() == pytest.approx(score["model"]["mase"])
+    red = matplotlib.colors.to_rgba("tab:red")
+    assert [bar.get_facecolor() == red for bar in mse_axes.patches][:3] == [True, True, False]
 
 
 def test_importances_wait_for_two_complete_trials(tmp_path: Path) -> None:

@@ -49,7 +49,29 @@ def test_seasonal_naive_is_exact_on_a_periodic_series_and_persistence_is_not() -
     assert result["persistence"]["mse"] > 0.1
     # A model that always forecasts no change is persistence, so it has no skill.
     assert result["model"]["mse"] == pytest.approx(result["persistence"]["mse"])
-    assert result["skill"] == pytest.approx(0, abs=1e-12)
+    assert result["model"]["skill"] == pytest.approx(0, abs=1e-12)
+    # Seasonal naive is exact here: the best baseline, which no model can beat.
+    assert result["best_baseline"] == "seasonal_naive"
+    assert result["model"]["skill_vs_best_baseline"] < -1e6
+
+
+def test_mase_divides_by_the_training_rows_seasonal_naive_error_and_skill_uses_the_best() -> None:
+    rng = np.random.default_rng(3)
+    t = np.arange(400)
+    values = 10 * np.sin(2 * np.pi * t / 7) + np.cumsum(rng.normal(0, 1, 400))
+    ds = ForecastDataset(make_series(values), horizon=2)
+    forecasts = held_out_forecasts(Constant(2, 0.1), ds, seq_len=14, season=7)
+    train = values[: ds.bounds.train[1]]
+    assert forecasts.mase_scale == pytest.approx(np.mean(np.abs(train[7:] - train[:-7])))
+    classical = {"auto_ets": {"mse": 1e-3, "mae": 0.01, "mase": 0.001}}
+    result = score(forecasts, classical, {"mstl": "no season"})
+    for name in ("model", "persistence", "seasonal_naive"):
+        assert result[name]["mase"] == pytest.approx(result[name]["mae"] / forecasts.mase_scale)
+    assert result["best_baseline"] == "auto_ets" and result["auto_ets"] == classical["auto_ets"]
+    model = result["model"]
+    assert model["skill_vs_best_baseline"] == pytest.approx(1 - model["mse"] / 1e-3)
+    assert model["skill"] == pytest.approx(1 - model["mse"] / result["persistence"]["mse"])
+    assert result["skipped"] == {"mstl": "no season"}
 
 
 def test_errors_in_units_and_scaled_agree_with_the_training_loss() -> None:

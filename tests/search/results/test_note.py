@@ -1,7 +1,5 @@
 """The study's note in optuna-dashboard: the configuration and test score, readable."""
 
-import shutil
-import sqlite3
 from pathlib import Path
 
 import optuna
@@ -10,20 +8,9 @@ from optuna_dashboard import get_note, save_note
 from search.cli.main import main
 from search.results.note import write_note
 from search.store import schema
-from search.store.artifacts import artifact_dir
+from tests.search.conftest import writable_copy
 
 STUDY = "load-random"
-
-
-def copied(searched: tuple[Path, str], tmp_path: Path) -> str:
-    """A copy of the shared searched storage that a test may write to."""
-    _, url = searched
-    copy = tmp_path / "studies.db"
-    # SQLite's backup API: the shared storage is in WAL mode, so its file alone is not the database.
-    with sqlite3.connect(url.removeprefix("sqlite:///")) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
-    shutil.copytree(artifact_dir(url), artifact_dir(f"sqlite:///{copy}"))
-    return f"sqlite:///{copy}"
 
 
 def test_the_note_shows_the_settings_the_space_and_the_stored_score(searched) -> None:
@@ -46,7 +33,7 @@ def test_the_note_shows_the_settings_the_space_and_the_stored_score(searched) ->
 
 def test_a_note_edited_by_a_user_is_never_written_over(searched, tmp_path: Path) -> None:
     csv, _ = searched
-    url = copied(searched, tmp_path)
+    url = writable_copy(searched, tmp_path)
     study = optuna.load_study(study_name=STUDY, storage=url)
     save_note(study, "my own notes")
     study.set_user_attr(schema.TEST_SCORE, None)  # so that `best` scores and stores again
@@ -57,7 +44,7 @@ def test_a_note_edited_by_a_user_is_never_written_over(searched, tmp_path: Path)
 
 def test_the_note_follows_the_score_while_nobody_edits_it(searched, tmp_path: Path) -> None:
     csv, _ = searched
-    url = copied(searched, tmp_path)
+    url = writable_copy(searched, tmp_path)
     study = optuna.load_study(study_name=STUDY, storage=url)
     study.set_user_attr(schema.TEST_SCORE, None)
     write_note(study)

@@ -1,5 +1,6 @@
 """The final refit on train + validation: stored whole or not at all, scored, and handed out."""
 
+import shutil
 import signal
 import subprocess
 import sys
@@ -7,12 +8,14 @@ from pathlib import Path
 
 import numpy as np
 import optuna
+import pytest
 import torch
 
 from search.cli.main import main
 from search.store import schema
 from search.store.artifacts import artifact_dir
 from search.training.checkpoint import decode
+from tests.search.conftest import writable_copy
 
 # A few trials on the bundled data whose best trains for many epochs, so a refit lasts seconds.
 RUN = [
@@ -84,3 +87,20 @@ def test_export_and_predict_hand_out_the_refit_unless_told_otherwise(
     assert "refit on train + validation" in capsys.readouterr().out
     assert main(["predict", name, "--storage", url, "--selected"]) == 0
     assert "validation MSE" in capsys.readouterr().out
+
+
+def test_a_new_refit_makes_the_stored_score_stale(searched, tmp_path: Path) -> None:
+    csv, _ = searched
+    url = writable_copy(searched, tmp_path)
+    name = "load-random"
+    stored = optuna.load_study(study_name=name, storage=url)
+    before = stored.user_attrs[schema.TEST_SCORE]
+    assert before["refit_checkpoint"] == stored.user_attrs[schema.REFIT]["checkpoint"]
+    # Another machine's refit of the same trial: same record but for its file.
+    record = {**stored.user_attrs[schema.REFIT], "checkpoint": "another-refit"}
+    shutil.copy(artifact_dir(url) / before["refit_checkpoint"], artifact_dir(url) / "another-refit")
+    stored.set_user_attr(schema.REFIT, record)
+    assert main(["best", name, "--storage", url, "--data", str(csv)]) == 0
+    after = optuna.load_study(study_name=name, storage=url).user_attrs[schema.TEST_SCORE]
+    assert after["refit_checkpoint"] == "another-refit"
+    assert after["refit"]["mse"] == pytest.approx(before["refit"]["mse"])

@@ -51,3 +51,28 @@ def test_same_seed_same_trials_on_an_idle_and_on_a_busy_machine(
     # 300 windows over the 125 training windows of this series: 3 epochs each, whatever the load.
     assert "training: up to 3 epochs of 125 windows per trial" in capsys.readouterr().out
     assert {len(curve) for _, _, curve in first} <= {1, 2, 3}
+
+
+def test_a_per_fold_pruner_with_too_few_folds_is_refused_before_anything_is_written(
+    series_csv: Path, tmp_path: Path, capsys
+) -> None:
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    args = ["--data", str(series_csv), "--storage", url, "--pruner", "wilcoxon", "--folds", "4"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "needs --folds 5 or more" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "studies.db").exists()
+
+
+def test_a_study_stored_before_folds_existed_resumes(series_csv: Path, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    common = ["--data", str(series_csv), "--storage", url, "--study", "det"]
+    first = [*common, *SMALL_RUN]
+    first[first.index("--trials") + 1] = "2"
+    assert main(first) == 0
+    study = optuna.load_study(study_name="det", storage=url)
+    older = {k: v for k, v in study.user_attrs["config"].items() if k != "folds"}
+    study.set_user_attr("config", older)
+    assert main([*common, *SMALL_RUN]) == 0  # the same options: resumed, not refused
+    assert len(study.trials) == 5
+    assert main([*common, *SMALL_RUN, "--folds", "2"]) == 2  # a real change still is

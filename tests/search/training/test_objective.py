@@ -10,7 +10,7 @@ from search.run.runner import run_trials
 from search.store.backends import study_lock
 from search.store.storage import open_storage
 from search.strategies import STRATEGIES, make_sampler
-from search.strategies.pruners import PRUNERS
+from search.strategies.pruners import PRUNERS, make_pruner
 from search.training.budget import TrialBudget
 from search.training.hyperparameters import load_search_space
 from search.training.objective import make_objective
@@ -59,14 +59,22 @@ def test_complete_trial_carries_its_curve_and_attributes(storage_url: str, objec
 
 @pytest.mark.parametrize("name", sorted(PRUNERS))
 def test_every_pruner_is_built_for_the_epoch_budget(name: str) -> None:
-    assert isinstance(PRUNERS[name](30), optuna.pruners.BasePruner)
+    assert isinstance(make_pruner(name, 30, 2), optuna.pruners.BasePruner)
 
 
-def folded(per_fold: bool = False, folds: int = 3) -> optuna.study.study.ObjectiveFuncType:
+def test_hyperband_counts_its_resource_in_epochs_over_every_fold() -> None:
+    pruner = make_pruner("hyperband", 30, 3)
+    assert isinstance(pruner, optuna.pruners.HyperbandPruner)
+    assert pruner._max_resource == 90  # the step of fold 3's epoch 30
+
+
+def folded(
+    per_fold: bool = False, folds: int = 3, epochs: int = 2, patience: int = 2
+) -> optuna.study.study.ObjectiveFuncType:
     return make_objective(
         SPACE,
         ForecastDataset(load_series()),
-        TrialBudget(epochs=2, patience=2, folds=folds, trial_seconds=None),
+        TrialBudget(epochs=epochs, patience=patience, folds=folds, trial_seconds=None),
         {"seq_len": 13},
         study_seed=0,
         per_fold=per_fold,
@@ -121,3 +129,20 @@ def test_a_per_fold_pruner_stops_a_trial_after_a_fold(storage_url: str) -> None:
     assert trial.state == TrialState.PRUNED
     assert list(trial.intermediate_values) == [0]
     assert trial.user_attrs["pruned_at"] == "fold 1"
+
+
+def test_a_fold_stopped_early_reports_its_best_loss_at_its_last_step(storage_url: str) -> None:
+    # Patience 1 over 6 epochs: most folds stop early. Their loss is then reported at the fold's
+    # last step, so rungs in between compare this fold, never the next fold's first epochs.
+    study = optuna.create_study(
+        storage=open_storage(storage_url), study_name="e", pruner=PRUNERS["none"](12)
+    )
+    run_trials(study, folded(folds=2, epochs=6, patience=1), 4, study_lock(storage_url, "e"))
+    stopped = 0
+    for trial in study.trials:
+        first_fold = [step for step in trial.intermediate_values if step <= 6]
+        if max(first_fold) < 6 or len(first_fold) < 6:
+            stopped += 1
+            assert trial.intermediate_values[6] == trial.user_attrs["fold_losses"][0]
+        assert all(step > 6 for step in trial.intermediate_values if step not in first_fold)
+    assert stopped > 0
