@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import argparse
 import errno
-import os
-import shutil
-import signal
 import socket
-import subprocess
-import sys
 from collections.abc import Sequence
+
+from optuna.artifacts import FileSystemArtifactStore
 
 from search.cli.parsing import command_parser
 from search.errors import ConfigError
 from search.store.artifacts import artifact_dir
 from search.store.storage import open_storage, storage_url
-
-SCRIPT = "optuna-dashboard"
 
 
 def dashboard(argv: Sequence[str]) -> int:
@@ -25,29 +20,27 @@ def dashboard(argv: Sequence[str]) -> int:
     args = _parser().parse_args(argv)
     url = storage_url(args.storage)
     # Validates the URL and refuses a missing SQLite file, as the read-only commands do.
-    open_storage(url, create=False)
-    script = _script()
+    storage = open_storage(url, create=False)
     _check_port_free(args.host, args.port)
     artifacts = artifact_dir(url)
     artifacts.mkdir(parents=True, exist_ok=True)  # the dashboard lists artifacts from here
-    command = [script, url, "--host", args.host, "--port", str(args.port)]
-    command += ["--artifact-dir", str(artifacts)]
     print(f"dashboard: http://{args.host}:{args.port}/dashboard (Ctrl-C to stop)", flush=True)
-    # The child starts with SIGINT ignored (that survives exec): Ctrl-C reaches only this process,
-    # which stops the server with SIGTERM, so no KeyboardInterrupt traceback from it.
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # optuna-dashboard's server in this process, on the storage already open: no command line
+    # carries the storage URL, so its password never shows in `ps`. Imported here: its web app
+    # costs every other command 1.5 s at start.
+    from optuna_dashboard import run_server
+
     try:
-        child = subprocess.Popen(command)
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    try:
-        code = child.wait()
+        run_server(
+            storage,
+            host=args.host,
+            port=args.port,
+            artifact_store=FileSystemArtifactStore(str(artifacts)),
+        )
     except KeyboardInterrupt:
         # Ctrl-C (or SIGTERM, which the CLI turns into it) is how a user stops the dashboard.
-        _stop(child)
         return 0
-    # A child killed by a signal reports -N; the shell's convention for that is 128 + N.
-    return code if code >= 0 else 128 - code
+    return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,17 +55,6 @@ def _port(text: str) -> int:
     if not 1 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"must be between 1 and 65535, but got {value}")
     return value
-
-
-def _script() -> str:
-    """The optuna-dashboard console script: beside this Python first, then on PATH."""
-    found = shutil.which(SCRIPT, path=os.path.dirname(sys.executable)) or shutil.which(SCRIPT)
-    if found is None:
-        raise ConfigError(
-            f"{SCRIPT} is not installed beside {sys.executable} nor on PATH; "
-            "pip install optuna-dashboard"
-        )
-    return found
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -94,12 +76,3 @@ def _check_port_free(host: str, port: int) -> None:
             raise ConfigError(
                 f"cannot listen on {host}:{port} ({error.strerror}); pass another --host or --port"
             ) from None
-
-
-def _stop(child: subprocess.Popen[bytes]) -> None:
-    child.terminate()
-    try:
-        child.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        child.kill()
-        child.wait()

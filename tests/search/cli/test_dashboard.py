@@ -1,5 +1,6 @@
 """`lstm-search dashboard`: refusals through main([...]); the real dashboard in a real browser."""
 
+import contextlib
 import os
 import re
 import shutil
@@ -55,15 +56,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def served(study_url: str, tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`python -m search dashboard` on the study, answering on a free port; stopped afterwards."""
+@contextlib.contextmanager
+def dashboard_on(
+    url: str, tmp_path: Path, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`python -m search dashboard` on `url`, answering on a free port; stopped afterwards."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LSTM_SEARCH_")}
+    env = env or {k: v for k, v in os.environ.items() if not k.startswith("LSTM_SEARCH_")}
     out, err = tmp_path / "dashboard.out", tmp_path / "dashboard.err"
     with out.open("wb") as stdout, err.open("wb") as stderr:
         # Files, not pipes: the server logs every request, and a full pipe would stall it.
-        command = ["dashboard", "--storage", study_url, "--port", str(port)]
+        storage = ["--storage", url] if url else []
+        command = ["dashboard", *storage, "--port", str(port)]
         process = subprocess.Popen(
             [sys.executable, "-m", "search", *command],
             stdout=stdout,
@@ -80,7 +84,7 @@ def served(study_url: str, tmp_path: Path) -> Iterator[tuple[str, subprocess.Pop
                 pytest.fail(f"dashboard exited {process.returncode}: {err.read_text()}")
             try:
                 with urllib.request.urlopen(f"{base}/api/studies", timeout=5) as response:
-                    assert b"co2-bayes" in response.read()
+                    response.read()
                 break
             except (urllib.error.URLError, ConnectionError):
                 if time.monotonic() > deadline:
@@ -98,9 +102,54 @@ def served(study_url: str, tmp_path: Path) -> Iterator[tuple[str, subprocess.Pop
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                # The command and its optuna-dashboard child share this session's group.
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+
+@pytest.fixture
+def served(study_url: str, tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """The dashboard on a SQLite storage holding study co2-bayes with three complete trials."""
+    with dashboard_on(study_url, tmp_path) as (base, process):
+        with urllib.request.urlopen(f"{base}/api/studies", timeout=5) as response:
+            assert b"co2-bayes" in response.read()
+        yield base, process
+
+
+def command_lines() -> list[str]:
+    """Every process's command line on this machine, as `ps` shows them."""
+    lines = []
+    for entry in Path("/proc").iterdir():
+        try:
+            lines.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except (OSError, NotADirectoryError):
+            continue
+    return lines
+
+
+@pytest.mark.parametrize("via", ["option", "environment"])
+def test_a_storage_password_never_shows_in_ps_or_output(
+    fresh_postgres_url: str, tmp_path: Path, via: str
+) -> None:
+    # The throwaway cluster trusts local connections, so any password is accepted.
+    secret = "s3cret-pw"
+    url = fresh_postgres_url.replace("postgres@", f"postgres:{secret}@", 1)
+    optuna.create_study(storage=url, study_name="pw").optimize(
+        lambda trial: trial.suggest_float("x", 0, 1), n_trials=1
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LSTM_SEARCH_")}
+    env["LSTM_SEARCH_ARTIFACTS"] = str(tmp_path / "artifacts")
+    if via == "environment":
+        env["LSTM_SEARCH_STORAGE"] = url
+    with dashboard_on(url if via == "option" else "", tmp_path, env) as (base, _):
+        with urllib.request.urlopen(f"{base}/api/studies", timeout=5) as response:
+            assert b"pw" in response.read()
+        shown = [line for line in command_lines() if secret in line]
+        # The test's own command line holds the URL when passed as an option; nothing else may.
+        assert [line for line in shown if "search dashboard" not in line] == []
+        if via == "environment":
+            assert shown == []
+    for name in ("dashboard.out", "dashboard.err"):
+        assert secret not in (tmp_path / name).read_text()
 
 
 def test_dashboard_shows_the_study_and_its_trials_in_a_browser(
@@ -135,7 +184,7 @@ def test_dashboard_shows_the_study_and_its_trials_in_a_browser(
             browser.close()
     png = (tmp_path / "dashboard.png").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 1000
-    # Ctrl-C in a terminal signals the whole process group: the command stops its child, frees
+    # Ctrl-C in a terminal signals the whole process group: the command stops the server, frees
     # the port and exits 0, and the server prints no KeyboardInterrupt traceback.
     os.killpg(process.pid, signal.SIGINT)
     assert process.wait(timeout=30) == 0
