@@ -96,12 +96,22 @@ class Backend:
     """url -> where the study's files go when LSTM_SEARCH_ARTIFACTS is not set."""
 
 
+SECRET_QUERY_KEYS = frozenset({"password", "passwd", "pwd", "sslpassword", "secret", "token"})
+"""Query parameters of a URL whose values are credentials (psycopg takes `password=`)."""
+
+
 def masked(url: str) -> str:
-    """The URL with its password hidden, for anything printed or logged."""
+    """The URL with its password hidden, for anything printed or logged: the user info's and
+    any credential in the query; a URL that cannot be parsed is not shown at all."""
     try:
-        return sqlalchemy.make_url(url).render_as_string(hide_password=True)
+        parsed = sqlalchemy.make_url(url)
     except sqlalchemy.exc.ArgumentError:
-        return url
+        return "<a storage URL that cannot be parsed>"
+    query = {
+        key: "***" if key.lower() in SECRET_QUERY_KEYS else value
+        for key, value in parsed.query.items()
+    }
+    return parsed.set(query=query).render_as_string(hide_password=True)
 
 
 def sqlite_path(url: str) -> str | None:
@@ -176,7 +186,8 @@ def backend(url: str) -> Backend:
         name = sqlalchemy.make_url(url).get_backend_name()
     except sqlalchemy.exc.ArgumentError as error:
         raise ConfigError(
-            f"storage {url!r} is not a database URL; use e.g. "
+            "the storage URL is not a database URL (it is not shown, in case it holds a "
+            "password); use e.g. "
             "sqlite:///studies.db or postgresql+psycopg://user@host/db"
         ) from error
     if name not in BACKENDS:

@@ -36,6 +36,20 @@ def test_masked_hides_the_password() -> None:
     assert "hunter2" not in shown and "alice" in shown and "***" in shown
 
 
+def test_masked_hides_a_password_in_the_query_and_never_shows_an_unparsable_url() -> None:
+    shown = masked("postgresql+psycopg://alice@db.example/studies?password=hunter2&sslmode=require")
+    assert "hunter2" not in shown and "sslmode=require" in shown and "alice" in shown
+    assert "hunter2" not in masked("postgres ql://alice:hunter2@db")
+
+
+def test_a_malformed_url_is_refused_without_being_repeated(capsys) -> None:
+    from search.cli.main import main
+
+    assert main(["studies", "--storage", "post gres://alice:hunter2@db"]) == 2
+    err = capsys.readouterr().err
+    assert "hunter2" not in err and "not a database URL" in err
+
+
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
