@@ -8,7 +8,6 @@ samplers' cache, to set a system attribute, or to beat a trial's heartbeat outsi
 from __future__ import annotations
 
 import contextlib
-import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -64,11 +63,20 @@ def heartbeat(study: optuna.Study, trial: optuna.Trial) -> Iterator[None]:
         yield
 
 
-def fail_stale_trials(study: optuna.Study) -> None:
-    """Optuna's heartbeat check: fail RUNNING trials silent past the grace period."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        optuna.storages.fail_stale_trials(study)
+def fail_stale_trials(study: optuna.Study, key: str, reason: str) -> list[FrozenTrial]:
+    """Optuna's heartbeat check, with a reason: fail RUNNING trials silent past the grace period,
+    storing `reason` in user attribute `key` first (a failed trial can no longer take one);
+    return the trials this call failed."""
+    storage = study._storage
+    failed = []
+    for trial_id in storage._get_stale_trial_ids(study._study_id):
+        try:
+            storage.set_trial_user_attr(trial_id, key, reason)
+            if storage.set_trial_state_values(trial_id, state=TrialState.FAIL):
+                failed.append(storage.get_trial(trial_id))
+        except optuna.exceptions.UpdateFinishedTrialError:
+            continue  # another process finished or failed it first
+    return failed
 
 
 def study_system_attr(study: optuna.Study, key: str) -> Any:

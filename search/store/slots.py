@@ -15,7 +15,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from search.store import schema
 from search.store.optuna_internals import fail_stale_trials, fail_with_reason, stored_trial
-from search.store.storage import requeue
+from search.store.storage import GRACE_SECONDS, requeue
 
 
 def owner() -> dict[str, object]:
@@ -41,8 +41,11 @@ def fail_dead_trials(study: optuna.Study) -> list[int]:
     Trials of this host are checked by pid at once; others by Optuna's heartbeat grace period.
     Call it only while holding the study's lock.
     """
-    fail_stale_trials(study)  # other hosts; requeued by the storage callback
+    silent = f"heartbeat silent for over {GRACE_SECONDS} s (its process or machine was lost)"
     failed = []
+    for trial in fail_stale_trials(study, schema.FAIL_REASON, silent):  # other hosts
+        requeue(study, trial)
+        failed.append(trial.number)
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         if _is_orphan(trial):
             # Under the lock no other worker can finish it between these two writes.

@@ -17,7 +17,6 @@ from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.trial import FrozenTrial
 
 from search.errors import ConfigError
-from search.store import schema
 from search.store.backends import backend, masked
 
 DEFAULT_STORAGE = "sqlite:///studies.db"
@@ -38,10 +37,11 @@ with warnings.catch_warnings():
 def requeue(study: optuna.Study, trial: FrozenTrial) -> None:
     """Put a dead or interrupted trial's parameters back in the queue, up to MAX_RETRIES times.
 
-    The retry carries the trial's attributes, except the failure reason, which is not its own.
+    The retry starts clean: its parameters (and system attributes such as its grid cell), none
+    of the dead trial's results or reasons.
     """
     retried = copy.deepcopy(trial)
-    retried.user_attrs = {k: v for k, v in trial.user_attrs.items() if k != schema.FAIL_REASON}
+    retried.user_attrs = {}
     _retry(study, retried)
 
 

@@ -1,5 +1,6 @@
 """The worker loop: exact counts, failures, interrupts and dead processes, on real SQLite."""
 
+import sqlite3
 import subprocess
 import sys
 
@@ -179,6 +180,30 @@ def test_grid_interrupted_at_its_last_cell_resumes_that_cell(storage_url: str, t
     assert sorted(
         t.params["hidden_size"] for t in resumed.get_trials(states=(TrialState.COMPLETE,))
     ) == [4, 8]
+
+
+def test_a_trial_whose_heartbeat_fell_silent_fails_with_its_reason_and_restarts_clean(
+    storage_url: str,
+) -> None:
+    study = new_study(storage_url)
+    trial = study.ask()
+    SPACE.suggest(trial)
+    trial.set_user_attr(schema.SEED, 7)
+    trial.report(0.5, 1)
+    elsewhere = {**owner(), "host": "another-machine", "pid": 1}
+    study._storage.set_trial_system_attr(trial._trial_id, schema.OWNER, elsewhere)
+    study._storage.record_heartbeat(trial._trial_id)
+    # Its machine was lost five minutes ago: the heartbeat stopped then.
+    with sqlite3.connect(storage_url.removeprefix("sqlite:///")) as db:
+        db.execute("UPDATE trial_heartbeats SET heartbeat = datetime('now', '-5 minutes')")
+    with study_lock(storage_url, "s").held():
+        assert fail_dead_trials(study) == [trial.number]
+    failed = study.trials[trial.number]
+    assert failed.state == TrialState.FAIL
+    assert failed.user_attrs[schema.FAIL_REASON].startswith("heartbeat silent for over 30 s")
+    (requeued,) = study.get_trials(states=(TrialState.WAITING,))
+    assert requeued.params == failed.params
+    assert requeued.user_attrs == {}  # none of the dead trial's seed, results or reason
 
 
 def test_trial_of_another_pid_namespace_is_left_to_the_heartbeat(storage_url: str) -> None:
