@@ -122,11 +122,12 @@ def _run(
             trial.set_user_attr(schema.FAIL_REASON, str(failure))
             study.tell(trial, state=TrialState.FAIL)
         except BaseException as error:  # Ctrl-C, SIGTERM or a bug: nothing is lost, re-raise
-            reason = "interrupted" if isinstance(error, KeyboardInterrupt) else repr(error)
+            interrupted = isinstance(error, KeyboardInterrupt)
+            reason = schema.INTERRUPTED if interrupted else repr(error)
             with _interrupts_deferred(), lock.held():
                 trial.set_user_attr(schema.FAIL_REASON, reason)
                 study.tell(trial, state=TrialState.FAIL)
-                requeue(study, stored_trial(study, trial))
+                requeue(study, stored_trial(study, trial), counted=not interrupted)
             raise
         else:
             study.tell(trial, value)

@@ -49,7 +49,7 @@ def fail_dead_trials(study: optuna.Study) -> list[int]:
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         if _is_orphan(trial):
             # Under the lock no other worker can finish it between these two writes.
-            fail_with_reason(study, trial, schema.FAIL_REASON, "process died")
+            fail_with_reason(study, trial, schema.FAIL_REASON, schema.PROCESS_DIED)
             requeue(study, stored_trial(study, trial))
             failed.append(trial.number)
     return failed

@@ -7,16 +7,16 @@ died is failed and its parameters requeued by whichever worker looks next.
 
 from __future__ import annotations
 
-import copy
 import os
 import warnings
 
 import optuna
 import sqlalchemy
-from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
-from optuna.trial import FrozenTrial
+from optuna.storages import RDBStorage
+from optuna.trial import FrozenTrial, TrialState
 
 from search.errors import ConfigError
+from search.store import schema
 from search.store.backends import backend, masked
 
 DEFAULT_STORAGE = "sqlite:///studies.db"
@@ -28,21 +28,39 @@ STORAGE_ENV = "LSTM_SEARCH_STORAGE"
 HEARTBEAT_SECONDS = 10
 GRACE_SECONDS = 30
 MAX_RETRIES = 3
+# The system attributes Optuna's RetryFailedTrialCallback keeps, so its retried_trial_number and
+# retry_history read ours too.
+FAILED_TRIAL = "failed_trial"
+RETRY_HISTORY = "retry_history"
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-    _retry = RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRIES)
 
+def requeue(study: optuna.Study, trial: FrozenTrial, counted: bool = True) -> None:
+    """Put a lost trial's parameters back in the queue to run again.
 
-def requeue(study: optuna.Study, trial: FrozenTrial) -> None:
-    """Put a dead or interrupted trial's parameters back in the queue, up to MAX_RETRIES times.
-
-    The retry starts clean: its parameters (and system attributes such as its grid cell), none
-    of the dead trial's results or reasons.
+    A trial lost with its process (killed, machine gone) is retried up to MAX_RETRIES times, so
+    a configuration that kills its process cannot loop forever; an interrupted one (`counted`
+    False) is not its configuration's fault and is always retried, without spending one. The
+    retry starts clean: the parameters and system attributes such as its grid cell, none of the
+    lost trial's results, reasons or owner.
     """
-    retried = copy.deepcopy(trial)
-    retried.user_attrs = {}
-    _retry(study, retried)
+    system = {k: v for k, v in trial.system_attrs.items() if k != schema.OWNER}
+    history = list(system.get(RETRY_HISTORY, []))
+    if counted:
+        history.append(trial.number)
+        if len(history) > MAX_RETRIES:
+            return
+    study.add_trial(
+        optuna.trial.create_trial(
+            state=TrialState.WAITING,
+            params=trial.params,
+            distributions=trial.distributions,
+            system_attrs={
+                **system,
+                FAILED_TRIAL: system.get(FAILED_TRIAL, trial.number),
+                RETRY_HISTORY: history,
+            },
+        )
+    )
 
 
 def storage_url(url: str | None) -> str:

@@ -56,7 +56,9 @@ class CellGridSampler(IndependentSampler, FiniteSampler):
             if cell is None:
                 continue
             if trial.state == TrialState.FAIL:
-                failures[cell] += 1
+                # An interrupt is not the cell's failure; its requeued trial holds the cell.
+                if trial.user_attrs.get(schema.FAIL_REASON) != schema.INTERRUPTED:
+                    failures[cell] += 1
             else:
                 taken.add(cell)
         return [i for i in self._order if i not in taken and failures[i] < MAX_FAILURES]

@@ -13,7 +13,7 @@ from search.run.runner import MAX_CONSECUTIVE_FAILURES, run_trials
 from search.store import schema
 from search.store.backends import study_lock
 from search.store.slots import fail_dead_trials, owner
-from search.store.storage import open_storage
+from search.store.storage import MAX_RETRIES, open_storage
 from search.store.trials import counts
 from search.strategies import make_sampler
 from search.strategies.grid import MAX_FAILURES
@@ -140,6 +140,58 @@ def test_grid_retries_a_failed_cell_up_to_its_limit(storage_url: str) -> None:
         tuple(sorted(t.params.items())) for t in study.get_trials(states=(TrialState.COMPLETE,))
     ]
     assert len(done) == len(set(done)) == 8 and cursed not in done
+
+
+def test_interrupts_never_spend_a_grid_cells_retries(storage_url: str, tmp_path) -> None:
+    toml = tmp_path / "two.toml"
+    toml.write_text("[hidden_size]\nlow = 4\nhigh = 8\ngrid = [4, 8]\n")
+    two_cells = load_search_space(toml)
+    study = optuna.create_study(
+        storage=open_storage(storage_url),
+        study_name="g",
+        sampler=make_sampler("grid", two_cells, 0),
+    )
+    interrupts = MAX_FAILURES + 2
+
+    def interrupted_on_its_last_cell(trial: optuna.Trial) -> float:
+        value = float(two_cells.suggest(trial)["hidden_size"])
+        if len(study.get_trials(states=(TrialState.COMPLETE,))) == 1 and interrupts_left():
+            raise KeyboardInterrupt
+        return value
+
+    left = [interrupts]
+
+    def interrupts_left() -> bool:
+        left[0] -= 1
+        return left[0] >= 0
+
+    for _ in range(interrupts):  # Ctrl-C lands on the same cell, run after run
+        with pytest.raises(KeyboardInterrupt):
+            run_trials(study, interrupted_on_its_last_cell, 2, study_lock(storage_url, "g"))
+    run_trials(study, interrupted_on_its_last_cell, 2, study_lock(storage_url, "g"))
+    assert counts(study) == (2, 0)
+    assert len(study.get_trials(states=(TrialState.FAIL,))) == interrupts
+    assert sorted(
+        t.params["hidden_size"] for t in study.get_trials(states=(TrialState.COMPLETE,))
+    ) == [4, 8]
+
+
+def test_a_process_that_dies_on_its_trial_is_retried_a_bounded_number_of_times(
+    storage_url: str,
+) -> None:
+    study = new_study(storage_url)
+    trial = study.ask()
+    SPACE.suggest(trial)
+    with study_lock(storage_url, "s").held():
+        for _ in range(MAX_RETRIES + 2):  # its process dies every time (say the kernel kills it)
+            assert len(fail_dead_trials(study)) == 1
+            waiting = study.get_trials(states=(TrialState.WAITING,))
+            if not waiting:
+                break
+            retried = study.ask()  # the requeued trial, claimed by a process that dies too
+            assert retried.params == trial.params and retried.user_attrs == {}
+    assert len(study.get_trials(states=(TrialState.FAIL,))) == MAX_RETRIES + 1
+    assert not study.get_trials(states=(TrialState.WAITING, TrialState.RUNNING))
 
 
 def test_timeout_stops_claiming_new_trials(storage_url: str) -> None:
