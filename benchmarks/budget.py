@@ -1,4 +1,4 @@
-"""How many epochs rank configurations on a larger series: the evidence for --window-budget.
+"""How many epochs rank configurations on a larger series: the evidence for --work-budget.
 
     python benchmarks/budget.py [--rows 14400] [--configs 6] [--epochs 12]
 
@@ -8,7 +8,7 @@ random draws) for `--epochs` epochs each with no early stopping, one thread. Pri
 configuration's best validation MSE after 1, 2, 3, 5, 10 ... epochs and its seconds per epoch,
 then the Spearman rank correlation between the ranking after k epochs and after all of them: the
 budget must give enough epochs for that ranking to hold. Also prints how many epochs the default
-window budget gives this series and the bundled CO2 series.
+work budget gives each configuration here.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import torch
 from search.data.series import load_series
 from search.data.windows import ForecastDataset
 from search.run.options import SearchOptions
-from search.training.budget import TrialBudget, budget_epochs
+from search.training.budget import TrialBudget
 from search.training.hyperparameters import load_search_space, with_defaults
 from search.training.objective import train_trial
 
@@ -74,20 +74,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         dataset = ForecastDataset(load_series(hourly_series(args.rows, Path(folder))), 24)
     windows = len(dataset.windows(defaults.seq_len)["train"])
-    budget = defaults.window_budget
     print(
-        f"window budget {budget:,}: CO2 ({co2_windows:,} training windows) gets "
-        f"{budget_epochs(budget, co2_windows, defaults.epochs)} epochs; the {args.rows:,}-row "
-        f"hourly series ({windows:,} windows, horizon 24) gets "
-        f"{budget_epochs(budget, windows, defaults.epochs)}"
+        f"the {args.rows:,}-row hourly series: {windows:,} training windows, horizon 24 "
+        f"(CO2: {co2_windows:,}); work budget {defaults.work_budget:.0e} parameter-windows"
     )
     space = load_search_space("seed")
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
     fixed = {"arch": defaults.arch, "seq_len": defaults.seq_len}
-    plan = TrialBudget(args.epochs, args.epochs, 1, None)
+    plan = TrialBudget(None, args.epochs, args.epochs, 1, None)
+    default = TrialBudget(defaults.work_budget, defaults.epochs, defaults.patience, 1, None)
     shown = [k for k in CHECKPOINTS if k <= args.epochs]
     curves: list[list[float]] = []
-    print(f"{'config':<60} " + " ".join(f"{f'ep{k}':>7}" for k in shown) + "  s/epoch")
+    print(f"{'config':<44} " + " ".join(f"{f'ep{k}':>7}" for k in shown) + "  s/epoch  budget")
     for number in range(args.configs):
         trial = study.ask()
         config = with_defaults(space.suggest(trial), fixed)
@@ -100,10 +98,11 @@ def main() -> None:
             f"h{config['hidden_size']} l{config['num_layers']} d{config['dropout']:.2f} "
             f"lr{config['learning_rate']:.4f} b{config['batch_size']}"
         )
+        allotted = default.epochs_for(result.param_count, windows)
         print(
-            f"{label:<60} "
+            f"{label:<44} "
             + " ".join(f"{best_so_far[k - 1]:7.4f}" for k in shown)
-            + f"  {per_epoch:7.1f}",
+            + f"  {per_epoch:7.1f}  {allotted:6d}",
             flush=True,
         )
     final = [curve[-1] for curve in curves]

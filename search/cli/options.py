@@ -12,6 +12,7 @@ from search.cli.parsing import (
     seconds,
     seconds_or_off,
     seed,
+    work_or_off,
 )
 from search.run.options import SearchOptions
 from search.strategies import STRATEGIES
@@ -91,12 +92,13 @@ def search_parser(
         help=f"epoch cap per trial and fold (default: {defaults.epochs})",
     )
     parser.add_argument(
-        "--window-budget",
-        type=positive_int,
-        default=defaults.window_budget,
-        metavar="WINDOWS",
-        help="training windows per trial and fold, as whole epochs within --epochs: the same "
-        f"work on any machine (default: {defaults.window_budget:,})",
+        "--work-budget",
+        type=work_or_off,
+        default=defaults.work_budget,
+        metavar="WORK",
+        help="training work per trial and fold in parameter-windows (model parameters x "
+        "training windows), spent in whole epochs within --epochs: the same on any machine; 0 "
+        f"for the epoch cap alone (default: {defaults.work_budget:.0e})",
     )
     parser.add_argument(
         "--folds",

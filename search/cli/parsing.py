@@ -50,6 +50,17 @@ def seconds_or_off(text: str) -> float | None:
     return value or None
 
 
+def work_or_off(text: str) -> float | None:
+    """A work budget in parameter-windows (e.g. 1e10); 0 turns it off (None)."""
+    value = float(text)
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(
+            f"must be 0 (the epoch cap alone) or a finite number of parameter-windows such as "
+            f"1e10, but got {text!r}"
+        )
+    return value or None
+
+
 def seconds(text: str) -> float:
     """A finite, non-negative number of seconds."""
     value = float(text)

@@ -61,7 +61,7 @@ class Progress:
 
 STOPPED_BY = {
     "patience": "stopped early (patience)",
-    "epochs": "ran to the epoch cap",
+    "epochs": "ran all its epochs (work budget or cap)",
     "time": "cut by the time limit",
 }
 

@@ -60,7 +60,12 @@ def _score(search: Search) -> dict[str, object] | None:
 def budget_line(checked: Plan) -> str:
     """What each trial may train, in work: epochs of the training windows, folds, patience."""
     budget, options = checked.budget, checked.options
-    windows = checked.train_windows
+    work = (
+        f"a work budget of {budget.work:.3g} parameter-windows (a model of 100,000 parameters: "
+        f"{budget.epochs_for(100_000, checked.train_windows)} epochs), at most"
+        if budget.work is not None
+        else "the epoch cap alone,"
+    )
     limit = (
         f"a {options.trial_seconds:g} s time limit per trial and fold (machine-dependent)"
         if options.trial_seconds
@@ -68,9 +73,8 @@ def budget_line(checked: Plan) -> str:
     )
     folds = f"{budget.folds} rolling-origin folds" if budget.folds > 1 else "1 validation window"
     return (
-        f"training: up to {budget.epochs} epochs of {windows:,} windows per trial (--window-budget "
-        f"{options.window_budget:,}, --epochs {options.epochs}), patience {budget.patience}, "
-        f"{folds}, {limit}"
+        f"training: {checked.train_windows:,} windows per epoch; {work} {budget.epochs} epochs "
+        f"per trial; patience {budget.patience}, {folds}, {limit}"
     )
 
 

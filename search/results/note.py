@@ -58,7 +58,8 @@ def study_note(study: optuna.Study) -> str:
         ["strategy", f"{config['strategy']}, pruner {config['pruner']}, seed {config['seed']}"],
         [
             "training",
-            f"{config['arch']} LSTM; up to {config['epochs']} epochs per fold, patience "
+            f"{config['arch']} LSTM; work budget {config.get('work_budget') or 'none'} "
+            f"parameter-windows, at most {config['epochs']} epochs per fold, patience "
             f"{config['patience']}, {config.get('folds', 1)} fold(s), "
             + (
                 f"{seconds:g} s per trial"

@@ -33,7 +33,7 @@ from search.store.trials import best_trial, counts
 from search.strategies import make_sampler
 from search.strategies.finite import FiniteSampler
 from search.strategies.pruners import MIN_FOLDS, PER_FOLD, make_pruner
-from search.training.budget import TrialBudget, budget_epochs
+from search.training.budget import TrialBudget
 from search.training.device import resolve_device, set_threads
 from search.training.hyperparameters import load_search_space
 from search.training.objective import make_objective
@@ -91,8 +91,9 @@ def plan(options: SearchOptions) -> Plan:
     longest = longest_seq_len(space, options.seq_len)
     train_windows = len(dataset.windows(longest)["train"])  # refuses too short a series
     dataset.folds(longest, options.folds)  # refuses more folds than validation windows
-    epochs = budget_epochs(options.window_budget, train_windows, options.epochs)
-    budget = TrialBudget(epochs, options.patience, options.folds, options.trial_seconds)
+    budget = TrialBudget(
+        options.work_budget, options.epochs, options.patience, options.folds, options.trial_seconds
+    )
     sampler = make_sampler(options.strategy, space, options.seed)
     target = options.trials
     if isinstance(sampler, FiniteSampler):
@@ -221,6 +222,7 @@ def study_config(
         "strategy": options.strategy,
         "arch": options.arch,
         "epochs": budget.epochs,
+        "work_budget": budget.work,
         "patience": options.patience,
         "folds": budget.folds,
         "trial_seconds": options.trial_seconds,

@@ -14,7 +14,7 @@ from search.training.hyperparameters import HYPERPARAMETERS
 # Defaults for the bundled weekly CO2 series on a laptop-class CPU:
 # epochs 30, patience 5: measured on CO2, good configurations reach their best validation loss
 # within 5-20 epochs; 5 epochs without improvement almost never recover later.
-# window budget: see WINDOW_BUDGET below. No time limit by default: a trial it stops is the only
+# work budget: see WORK_BUDGET below. No time limit by default: a trial it stops is the only
 # kind whose value depends on the machine and its load (10 of 16 complete trials of the default
 # job hit the former 30 s default, and every trial of a 14,400-row hourly series did).
 # pruner hyperband: the default job with the median pruner (5 startup trials, 3 warm-up epochs)
@@ -22,9 +22,12 @@ from search.training.hyperparameters import HYPERPARAMETERS
 # 5 min 46 s to 0.714 (test 0.140) and 5 min 21 s to 0.770 (test 0.147).
 
 
-WINDOW_BUDGET = 100_000
-"""Training windows per trial (and per fold), as whole epochs: CO2's 1,546 training windows get
-the 30-epoch cap; a 14,400-row hourly series with horizon 24 (about 10,000 windows) gets 10."""
+WORK_BUDGET = 1e10
+"""Parameter-windows per trial and fold (see training/budget.py). On CO2's 1,546 training
+windows every model up to about 215,000 parameters (128 units x 2 layers) gets the 30-epoch cap,
+and the seed space's largest (256 x 4, 1.8 M) gets 4 epochs: about what the former 30 s limit
+gave it on 2 cores, the same on every machine. With a budget in windows alone (30 epochs for
+every model) the default job took over 20 minutes, its largest trials up to 275 s each."""
 
 
 def default_workers() -> int:
@@ -50,7 +53,7 @@ class SearchOptions:
     seq_len: int = HYPERPARAMETERS["seq_len"].default  # type: ignore[assignment]
     split: tuple[float, float, float] = (0.7, 0.15, 0.15)
     epochs: int = 30
-    window_budget: int = WINDOW_BUDGET
+    work_budget: float | None = WORK_BUDGET
     patience: int = 5
     folds: int = 1
     trial_seconds: float | None = None

@@ -1,10 +1,12 @@
 """How much every trial of a study may train, counted in work so that it is the same anywhere.
 
-A trial's budget is a number of training windows; it becomes a whole number of epochs over the
-data (at least one, at most the epoch cap), so a small series gets many passes and a large one
-few, for about the same work per trial. Pruners count their resource in those epochs. A time
-limit is only an opt-in safety valve: a trial it stops is the only kind whose result depends on
-the machine and its load.
+Work is parameter-windows: the model's parameters times the training windows it passes over,
+proportional to the arithmetic of a pass. A trial's budget of work becomes a whole number of
+epochs over its training windows (at least one, at most the epoch cap): a small model or a
+small series gets many passes, a large model on a large series few, for about the same compute
+per trial. This replaces a wall-clock limit, which gave the same time rather than the same work,
+and so different trials on a laptop, a loaded server and an idle one. A time limit is only an
+opt-in safety valve: a trial it stops is the only kind whose result depends on the machine.
 """
 
 from __future__ import annotations
@@ -15,14 +17,18 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class TrialBudget:
-    """How long every trial of a study trains: epochs per fold, patience, folds, time limit."""
+    """How long every trial of a study trains: work and epoch cap per fold, patience, folds,
+    and an optional time limit. `work` None means the epoch cap alone."""
 
+    work: float | None
     epochs: int
     patience: int
     folds: int
     trial_seconds: float | None
 
-
-def budget_epochs(window_budget: int, train_windows: int, epoch_cap: int) -> int:
-    """Epochs of `train_windows` windows that spend `window_budget`, within [1, epoch_cap]."""
-    return max(1, min(epoch_cap, math.ceil(window_budget / train_windows)))
+    def epochs_for(self, parameters: int, train_windows: int) -> int:
+        """Epochs of `train_windows` windows that spend the work budget on a model of
+        `parameters` parameters, within [1, the epoch cap]."""
+        if self.work is None:
+            return self.epochs
+        return max(1, min(self.epochs, math.ceil(self.work / (parameters * train_windows))))

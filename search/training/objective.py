@@ -67,13 +67,20 @@ def train_trial(
     torch.manual_seed(seed)
     model = build_forecaster(config, dataset)
     train, val = dataset.folds(int(config["seq_len"]), budget.folds)[fold]
-    return fit(model, train, val, train_settings(config, budget, seed), on_epoch)
+    return fit(model, train, val, train_settings(config, budget, seed, model, len(train)), on_epoch)
 
 
-def train_settings(config: Mapping[str, object], budget: TrialBudget, seed: int) -> TrainSettings:
-    """How a configuration trains under the budget."""
+def train_settings(
+    config: Mapping[str, object],
+    budget: TrialBudget,
+    seed: int,
+    model: nn.Module,
+    train_windows: int,
+) -> TrainSettings:
+    """How a configuration's `model` trains over `train_windows` windows under the budget."""
+    parameters = sum(p.numel() for p in model.parameters())
     return TrainSettings(
-        epochs=budget.epochs,
+        epochs=budget.epochs_for(parameters, train_windows),
         patience=budget.patience,
         batch_size=int(config["batch_size"]),
         learning_rate=float(config["learning_rate"]),

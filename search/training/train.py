@@ -69,7 +69,7 @@ class TrainResult:
     param_count: int
     state_dict: dict[str, torch.Tensor] = field(repr=False)
     history: list[float] = field(default_factory=list)
-    stopped_by: str = "epochs"  # "epochs", "patience" or "time"
+    stopped_by: str = "epochs"  # "epochs" (its cap or work budget), "patience" or "time"
 
 
 def fit(

@@ -8,22 +8,31 @@ import optuna
 import pytest
 
 from search.cli.main import main
-from search.training.budget import budget_epochs
+from search.training.budget import TrialBudget
 
 SMALL_RUN = [
     "--space", "small", "--strategy", "bayes", "--trials", "5", "--workers", "1",
-    "--seq-len", "14", "--epochs", "30", "--window-budget", "300", "--quiet", "--no-refit",
+    "--seq-len", "14", "--epochs", "5", "--work-budget", "1e6", "--quiet", "--no-refit",
+    "--pruner", "none",
 ]  # fmt: skip
+TRAIN_WINDOWS = 125  # of the 200-row test series with --seq-len 14
 
 
 @pytest.mark.parametrize(
-    ("budget", "windows", "cap", "epochs"),
-    [(100_000, 1_546, 30, 30), (100_000, 10_000, 30, 10), (50, 1_000, 30, 1), (999, 100, 5, 5)],
+    ("work", "parameters", "windows", "cap", "epochs"),
+    [
+        (1e10, 200_000, 1_546, 30, 30),  # a mid-size model on CO2: the cap
+        (1e10, 1_840_000, 1_546, 30, 4),  # the seed space's largest on CO2
+        (1e10, 200_000, 10_000, 30, 5),  # a mid-size model on a 14,400-row hourly series
+        (1e3, 1_000, 1_000, 30, 1),  # never less than one epoch
+        (None, 1_840_000, 10_000, 30, 30),  # no work budget: the cap alone
+    ],
 )
-def test_the_budget_is_whole_epochs_within_the_cap(
-    budget: int, windows: int, cap: int, epochs: int
+def test_the_work_budget_is_whole_epochs_within_the_cap(
+    work: float | None, parameters: int, windows: int, cap: int, epochs: int
 ) -> None:
-    assert budget_epochs(budget, windows, cap) == epochs
+    budget = TrialBudget(work, cap, patience=5, folds=1, trial_seconds=None)
+    assert budget.epochs_for(parameters, windows) == epochs
 
 
 def trials_of(url: str) -> list[tuple[float, dict, list]]:
@@ -48,9 +57,17 @@ def test_same_seed_same_trials_on_an_idle_and_on_a_busy_machine(
     first, second = trials_of(idle), trials_of(busy)
     assert len(first) == 5
     assert first == second
-    # 300 windows over the 125 training windows of this series: 3 epochs each, whatever the load.
-    assert "training: up to 3 epochs of 125 windows per trial" in capsys.readouterr().out
-    assert {len(curve) for _, _, curve in first} <= {1, 2, 3}
+    assert "training: 125 windows per epoch; a work budget of 1e+06" in capsys.readouterr().out
+    # Each trial trained the epochs its size buys with the budget, whatever the load.
+    budget = TrialBudget(1e6, 5, patience=5, folds=1, trial_seconds=None)
+    allotted = []
+    for trial in optuna.load_study(study_name="det", storage=busy).trials:
+        epochs = budget.epochs_for(trial.user_attrs["param_count"], TRAIN_WINDOWS)
+        allotted.append(epochs)
+        assert len(trial.intermediate_values) <= epochs
+        if trial.user_attrs.get("stopped_by") == "epochs":
+            assert trial.user_attrs["epochs_run"] == epochs
+    assert len(set(allotted)) > 1  # models of different sizes got different epochs
 
 
 def test_a_per_fold_pruner_with_too_few_folds_is_refused_before_anything_is_written(
