@@ -58,7 +58,12 @@ def refit_best(
     started = time.perf_counter()
     torch.manual_seed(seed)
     model = build_forecaster(config, dataset)
-    settings = replace(train_settings(config, budget, seed), max_seconds=None, stop_after=epochs)
+    last_fold_train, _ = dataset.folds(selected.seq_len, budget.folds)[-1]
+    settings = replace(
+        train_settings(config, budget, seed, model, len(last_fold_train)),
+        max_seconds=None,
+        stop_after=epochs,
+    )
     result = fit(model, dataset.refit_windows(selected.seq_len), None, settings)
     checkpoint = Checkpoint(
         arch=selected.arch,
