@@ -49,9 +49,16 @@ def test_search_stores_and_prints_the_test_score_beside_the_baselines(searched, 
     # Horizon 3: one MSE per step, averaging to the whole MSE.
     assert len(stored["model"]["mse_by_step"]) == 3
     assert np.mean(stored["model"]["mse_by_step"]) == pytest.approx(stored["model"]["mse"])
-    assert stored["skill"] == pytest.approx(
+    assert stored["model"]["skill"] == pytest.approx(
         1 - stored["model"]["mse"] / stored["persistence"]["mse"]
     )
+    best = stored["best_baseline"]
+    assert stored[best]["mse"] == min(
+        stored[k]["mse"]
+        for k in stored
+        if isinstance(stored[k], dict) and "mse" in stored[k] and k not in ("model", "refit")
+    )
+    assert {"auto_ets", "auto_theta", "mstl"} <= set(stored)  # daily data: season 7
     assert main(["best", STUDY, "--storage", url, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["test_score"] == stored
     assert main(["studies", "--storage", url]) == 0
@@ -79,7 +86,9 @@ def test_exported_file_loads_with_weights_only_and_reproduces_the_test_score(
     model = rebuild(checkpoint)
     result = score(held_out_forecasts(model, dataset, checkpoint.seq_len, season=7))
     stored = load(url).user_attrs[schema.TEST_SCORE]
-    for method in ("model", "persistence", "seasonal_naive"):
+    # The exported model is the refit: its score is the table's refit row.
+    assert result["model"]["mse"] == pytest.approx(stored["refit"]["mse"], rel=1e-6)
+    for method in ("persistence", "seasonal_naive"):
         assert result[method]["mse"] == pytest.approx(stored[method]["mse"], rel=1e-6)
 
 
