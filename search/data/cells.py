@@ -106,7 +106,9 @@ def to_numbers(column: str, cells: pd.Series, style: NumberFormat) -> np.ndarray
             "fix it or leave the cell empty to interpolate it"
         )
     plain = text.where(~missing).str.replace(style.thousands, "", regex=False)
-    values = pd.to_numeric(plain.str.replace(style.decimal, ".", regex=False)).to_numpy(float)
+    # astype, not pd.to_numeric: pandas 2.3 refuses "1e400" there, and it must read as inf to be
+    # refused below with its line.
+    values = plain.str.replace(style.decimal, ".", regex=False).astype(float).to_numpy()
     overflow = np.isinf(values)
     if overflow.any():
         row = int(np.flatnonzero(overflow)[0])
@@ -181,6 +183,8 @@ def _parse(column: str, texts: pd.Series, date_format: str) -> pd.DatetimeIndex:
         )
     try:
         times = pd.to_datetime(texts, format=date_format, errors="coerce")
+        if times.dtype == object:  # pandas 2.3 keeps time zones that differ between rows as such
+            raise ValueError("the rows' time zones differ")
     except (ValueError, TypeError) as error:  # e.g. time zones that differ between rows
         raise DataError(
             f"time column {column!r} cannot be read as one kind of time ({clipped(str(error))}); "

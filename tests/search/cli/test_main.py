@@ -236,7 +236,10 @@ def test_read_back_commands(
     assert "hidden_size" in header and "suggest_s" in header and header.endswith("stopped")
     # Two epochs, patience two: a trial ran to the epoch cap or was pruned, and says which.
     trials = optuna.load_study(study_name="load-random", storage=storage_url).trials
-    reasons = {t.number: "epoch cap" if t.state.name == "COMPLETE" else "pruned at" for t in trials}
+    reasons = {
+        t.number: "ran all its epochs" if t.state.name == "COMPLETE" else "pruned at"
+        for t in trials
+    }
     assert all(reasons[int(row.split()[0])] in row for row in rows)
     study = optuna.load_study(study_name="load-random", storage=storage_url)
     suggest = [t.user_attrs["suggest_seconds"] for t in study.trials]
