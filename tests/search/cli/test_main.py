@@ -234,7 +234,7 @@ def test_read_back_commands(
     assert main(["show", "load-random", "--storage", storage_url]) == 0
     header, *rows = capsys.readouterr().out.splitlines()
     assert "hidden_size" in header and "suggest_s" in header and header.endswith("stopped")
-    # Two epochs, patience two: a trial ran to the epoch cap or was pruned, and says which.
+    # Two epochs, patience two: a trial ran all its epochs or was pruned, and says which.
     trials = optuna.load_study(study_name="load-random", storage=storage_url).trials
     reasons = {
         t.number: "ran all its epochs" if t.state.name == "COMPLETE" else "pruned at"
