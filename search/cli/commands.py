@@ -15,7 +15,6 @@ from search.cli.summary import score_table, table, trials_frame, trials_table
 from search.cli.text import printable
 from search.data.calendar import frequency
 from search.errors import ConfigError, DataError
-from search.results.score_rows import handed
 from search.results.scores import best_score, handed_model, study_dataset, study_series
 from search.store import schema
 from search.store.backends import masked
@@ -25,7 +24,7 @@ from search.store.trials import best_trial, counts
 from search.training.checkpoint import encode, forecast_next
 
 SKILLS = ("skill", "skill_vs_best_baseline")
-"""Of the model handed out (the refit, else the selected trial's), in the studies table."""
+"""Of the model export and predict hand out (the selected trial's), in the studies table."""
 
 
 def studies(argv: Sequence[str]) -> int:
@@ -48,7 +47,7 @@ def studies(argv: Sequence[str]) -> int:
                 score.get("model", {}).get("mse"),
                 score.get("refit", {}).get("mse"),
                 score.get("persistence", {}).get("mse"),
-                *(score[handed(score)].get(k) if score else None for k in SKILLS),
+                *(score["model"].get(k) if score else None for k in SKILLS),
             ]
         )
     if not rows:
@@ -119,7 +118,7 @@ def export(argv: Sequence[str]) -> int:
     parser.add_argument(
         "--trials-csv", type=output_file, metavar="FILE", help="also write the trials table"
     )
-    add_selected(parser)
+    add_refit(parser)
     args = parser.parse_args(argv)
     url = storage_url(args.storage)
     study = load_named_study(args.study, url)
@@ -128,7 +127,7 @@ def export(argv: Sequence[str]) -> int:
         print(f"trials: {args.trials_csv}")
         if args.out is None:
             return 0
-    _, checkpoint, what = handed_model(study, url, args.selected)
+    _, checkpoint, what = handed_model(study, url, args.refit)
     out = args.out or Path(f"{file_name(study.study_name)}.pt")
     out.write_bytes(encode(checkpoint))
     print(f"model: {out} ({what}); load it with torch.load(path, weights_only=True)")
@@ -143,11 +142,11 @@ def predict(argv: Sequence[str]) -> int:
     parser.add_argument(
         "--out", type=output_file, help="CSV file for the forecast (default: print only)"
     )
-    add_selected(parser)
+    add_refit(parser)
     args = parser.parse_args(argv)
     url = storage_url(args.storage)
     study = load_named_study(args.study, url)
-    _, checkpoint, what = handed_model(study, url, args.selected)
+    _, checkpoint, what = handed_model(study, url, args.refit)
     series = study_series(study, args.data)
     seq_len = checkpoint.seq_len
     if len(series.values) <= seq_len:
@@ -172,13 +171,13 @@ def predict(argv: Sequence[str]) -> int:
     return 0
 
 
-def add_selected(parser: argparse.ArgumentParser) -> None:
-    """--selected: the best trial's own model rather than its refit."""
+def add_refit(parser: argparse.ArgumentParser) -> None:
+    """--refit: the best configuration's refit on train + validation, not the trial's model."""
     parser.add_argument(
-        "--selected",
+        "--refit",
         action="store_true",
-        help="use the best trial's own model (of its last fold, with --folds) rather than its "
-        "refit on train + validation, when the search made one",
+        help="use the best configuration's refit on train + validation rather than the best "
+        "trial's own model (default: the trial's own; see the README's score table)",
     )
 
 

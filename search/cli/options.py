@@ -133,8 +133,8 @@ def search_parser(
         "--no-refit",
         dest="refit",
         action="store_false",
-        help="keep the selected trial's model only; by default its configuration is also refit "
-        "on train + validation, and export and predict use that refit",
+        help="skip the refit: by default the best configuration is also refit on train + "
+        "validation and scored beside the selected model (export --refit writes it)",
     )
     parser.add_argument(
         "--space",

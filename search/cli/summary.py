@@ -110,10 +110,9 @@ def print_summary(
         print(f"\nelapsed {elapsed // 60:.0f} min {elapsed % 60:.0f} s")
     storage = "" if url == DEFAULT_STORAGE else f" --storage {masked(url)}"
     if best is not None:
-        handed = "its refit" if score is not None and "refit" in score else "the trial's own"
         print(
             f"models: saved in {artifact_dir(url)}; lstm-search export "
-            f"{printable(study.study_name)}{storage} --out model.pt writes {handed}"
+            f"{printable(study.study_name)}{storage} --out model.pt (add --refit for the refit)"
         )
     print(f"dashboard: lstm-search dashboard{storage}")
 

@@ -39,22 +39,17 @@ def step_rows(score: Mapping[str, Any]) -> tuple[list[str], list[list[object]]]:
     return ["forecast", *(f"step {h}" for h in range(1, steps + 1))], rows
 
 
-def handed(score: Mapping[str, Any]) -> str:
-    """The key of the model `export` and `predict` hand out: the refit when there is one."""
-    return "refit" if "refit" in score else "model"
-
-
 def skill_lines(score: Mapping[str, Any]) -> list[str]:
     """Each model's skill against persistence and the best baseline; the baselines skipped."""
     labels = forecasters(score)
     best = labels.get(score["best_baseline"], score["best_baseline"])
     lines = [
         f"skill of the {'refit' if key == 'refit' else 'selected'} model"
-        f"{' (the one export and predict use)' if key == handed(score) else ''}: "
+        f"{' (the one export and predict use)' if key == 'model' else ''}: "
         f"{score[key]['skill']:.3f} against persistence, "
         f"{score[key]['skill_vs_best_baseline']:.3f} against the best baseline, {best} "
         "(1 - MSE model / MSE baseline)"
-        for key in ("refit", "model")
+        for key in ("model", "refit")
         if key in score
     ]
     lines += [f"{label(key, None)} skipped: {why}" for key, why in score.get("skipped", {}).items()]

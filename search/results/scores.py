@@ -88,18 +88,23 @@ def best_model(study: optuna.Study, url: str) -> tuple[FrozenTrial, Checkpoint]:
 
 
 def handed_model(
-    study: optuna.Study, url: str, selected: bool = False
+    study: optuna.Study, url: str, refit: bool = False
 ) -> tuple[FrozenTrial, Checkpoint, str]:
-    """The model a user is handed: the best trial's refit when there is one (it has seen the
-    validation rows, the most recent before the test), else, or if `selected`, the trial's own;
-    with words saying which."""
+    """The model a user is handed: the best trial's own (selected on validation, which
+    benchmarks/selection.py found the better forecaster on CO2), or with `refit` its refit on
+    train + validation; with words saying which."""
     trial, checkpoint = best_model(study, url)
-    refit = None if selected else stored_refit(study, trial)
-    if refit is None:
+    if not refit:
         return trial, checkpoint, f"trial {trial.number}, validation MSE {trial.value:.4g}"
-    epochs = refit["epochs"]
+    record = stored_refit(study, trial)
+    if record is None:
+        raise ConfigError(
+            f"study {study.study_name!r} has no refit of trial {trial.number}; run the search "
+            "command again without --no-refit to make one"
+        )
+    epochs = record["epochs"]
     what = f"trial {trial.number}'s configuration refit on train + validation ({epochs} epochs)"
-    return trial, refit_checkpoint(url, refit), what
+    return trial, refit_checkpoint(url, record), what
 
 
 def best_held_out_forecasts(

@@ -26,8 +26,8 @@ def test_the_note_shows_the_settings_the_space_and_the_stored_score(searched) ->
     model = score["model"]
     row = f"| selected model (trial {score['trial']}) | {model['mse']:.4g} | {model['mae']:.4g} |"
     assert row in note
-    handed = "- skill of the refit model (the one export and predict use)"
-    assert f"{handed}: {score['refit']['skill']:.3f}" in note
+    handed = "- skill of the selected model (the one export and predict use)"
+    assert f"{handed}: {score['model']['skill']:.3f}" in note
     assert "| MSTL (season 7) |" in note
     assert "| forecast | step 1 | step 2 | step 3 |" in note  # horizon 3: errors by step
 

@@ -65,28 +65,40 @@ def test_a_refit_killed_half_way_is_stored_nowhere_and_done_again(tmp_path: Path
     assert study(url).user_attrs[schema.REFIT] == refit
 
 
-def test_export_and_predict_hand_out_the_refit_unless_told_otherwise(
+def test_export_and_predict_hand_out_the_selected_model_and_the_refit_when_asked(
     searched, tmp_path: Path, capsys
 ) -> None:
     _, url = searched
     name = "load-random"
     refit = optuna.load_study(study_name=name, storage=url).user_attrs[schema.REFIT]
-    assert main(["export", name, "--storage", url, "--out", str(tmp_path / "refit.pt")]) == 0
-    assert "refit on train + validation" in capsys.readouterr().out
-    handed = decode(tmp_path / "refit.pt")
-    assert handed.provenance["refit"] == "train + validation rows"
-    assert handed.provenance["epochs"] == refit["epochs"]
     selected = tmp_path / "selected.pt"
-    assert main(["export", name, "--storage", url, "--out", str(selected), "--selected"]) == 0
+    assert main(["export", name, "--storage", url, "--out", str(selected)]) == 0
+    assert "validation MSE" in capsys.readouterr().out
     own = decode(selected)
     assert "refit" not in own.provenance
+    refit_file = tmp_path / "refit.pt"
+    assert main(["export", name, "--storage", url, "--out", str(refit_file), "--refit"]) == 0
+    assert "refit on train + validation" in capsys.readouterr().out
+    handed = decode(refit_file)
+    assert handed.provenance["refit"] == "train + validation rows"
+    assert handed.provenance["epochs"] == refit["epochs"]
     assert any(
         not torch.equal(own.state_dict[key], handed.state_dict[key]) for key in own.state_dict
     )
     assert main(["predict", name, "--storage", url]) == 0
-    assert "refit on train + validation" in capsys.readouterr().out
-    assert main(["predict", name, "--storage", url, "--selected"]) == 0
     assert "validation MSE" in capsys.readouterr().out
+    assert main(["predict", name, "--storage", url, "--refit"]) == 0
+    assert "refit on train + validation" in capsys.readouterr().out
+
+
+def test_export_refit_without_a_refit_says_how_to_make_one(tmp_path: Path, capsys) -> None:
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    run = ["--storage", url, "--space", "small", "--trials", "1", "--epochs", "1", "--quiet"]
+    assert main([*run, "--workers", "1", "--study", "n", "--no-refit", "--season", "1"]) == 0
+    capsys.readouterr()
+    assert main(["export", "n", "--storage", url, "--refit", "--out", str(tmp_path / "m.pt")]) == 2
+    err = capsys.readouterr().err
+    assert "no refit of trial 0" in err and "without --no-refit" in err
 
 
 def test_a_new_refit_makes_the_stored_score_stale(searched, tmp_path: Path) -> None:
