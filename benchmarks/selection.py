@@ -10,7 +10,7 @@ then per variant the median and spread (max - min) of that skill and the median 
 
 Variants:
   time-limit   the former defaults: a 30 s time limit per trial, one validation window, no refit
-  refit        the new defaults: the window budget (no time limit) and the refit model; the
+  refit        the new defaults: the work budget (no time limit) and the refit model; the
                selected trial's skill of the same run is printed beside it
   folds3       the new defaults with --folds 3
 """
