@@ -130,6 +130,7 @@ class ForecastDataset:
             splits[name] = WindowSplit(unfolded, self._targets, anchors, seq_len)
         return splits
 
+    @functools.cache  # noqa: B019 - as windows(): built once per trial size, read by every fold
     def folds(self, seq_len: int, count: int) -> list[tuple[WindowSplit, WindowSplit]]:
         """Rolling-origin (train, validation) windows: the validation windows cut into `count`
         consecutive blocks, each with the windows whose targets all precede it as training."""

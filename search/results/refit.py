@@ -25,7 +25,7 @@ from search.training.checkpoint import Checkpoint, decode, encode
 from search.training.objective import (
     build_forecaster,
     fold_seed,
-    model_config,
+    make_checkpoint,
     train_settings,
 )
 from search.training.train import fit
@@ -65,16 +65,8 @@ def refit_best(
         stop_after=epochs,
     )
     result = fit(model, dataset.refit_windows(selected.seq_len), None, settings)
-    checkpoint = Checkpoint(
-        arch=selected.arch,
-        model=model_config(config, dataset),
-        hyperparameters=dict(config),
-        state_dict=result.state_dict,
-        scaling=dataset.scaling,
-        columns=selected.columns,
-        seq_len=selected.seq_len,
-        provenance={**selected.provenance, "refit": "train + validation rows", "epochs": epochs},
-    )
+    provenance = {**selected.provenance, "refit": "train + validation rows", "epochs": epochs}
+    checkpoint = make_checkpoint(config, dataset, result.state_dict, provenance)
     filename = f"refit-trial-{trial.number}.pt"
     artifact_id = save_file(artifact_store(url), study, encode(checkpoint), filename)
     record = {

@@ -91,6 +91,25 @@ def train_settings(
     )
 
 
+def make_checkpoint(
+    config: Mapping[str, object],
+    dataset: ForecastDataset,
+    state_dict: dict[str, torch.Tensor],
+    provenance: dict[str, object],
+) -> Checkpoint:
+    """The model file of a whole configuration trained on `dataset`, with its weights."""
+    return Checkpoint(
+        arch=str(config["arch"]),
+        model=model_config(config, dataset),
+        hyperparameters=dict(config),
+        state_dict=state_dict,
+        scaling=dataset.scaling,
+        columns=dataset.series.columns,
+        seq_len=int(config["seq_len"]),  # type: ignore[call-overload]
+        provenance=provenance,
+    )
+
+
 def save_if_best(
     trial: optuna.Trial,
     store: FileSystemArtifactStore,
@@ -117,16 +136,7 @@ def save_if_best(
         "fingerprint": series.fingerprint,
         "last_time": str(series.time[-1]) if series.time is not None else None,
     }
-    checkpoint = Checkpoint(
-        arch=str(config["arch"]),
-        model=model_config(config, dataset),
-        hyperparameters=dict(config),
-        state_dict=result.state_dict,
-        scaling=dataset.scaling,
-        columns=series.columns,
-        seq_len=int(config["seq_len"]),  # type: ignore[call-overload]
-        provenance=provenance,
-    )
+    checkpoint = make_checkpoint(config, dataset, result.state_dict, provenance)
     artifact_id = save_file(store, trial, encode(checkpoint), f"trial-{trial.number}.pt")
     trial.set_user_attr(schema.CHECKPOINT, artifact_id)
 

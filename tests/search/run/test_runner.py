@@ -31,6 +31,18 @@ def new_study(url: str, strategy: str = "random") -> optuna.Study:
     )
 
 
+def completed_cells(study: optuna.Study) -> list[int]:
+    """The hidden sizes of the study's complete trials, in order."""
+    return sorted(t.params["hidden_size"] for t in study.get_trials(states=(TrialState.COMPLETE,)))
+
+
+def running_trial(study: optuna.Study) -> optuna.Trial:
+    """A new trial of the study with its parameters drawn, as a claim leaves it."""
+    trial = study.ask()
+    SPACE.suggest(trial)
+    return trial
+
+
 def value(trial: optuna.Trial) -> float:
     return float(SPACE.suggest(trial)["hidden_size"])
 
@@ -94,14 +106,12 @@ def test_trial_of_a_dead_process_is_failed_and_requeued_at_once(storage_url: str
         text=True,
         check=True,
     )
-    trial = study.ask()
-    SPACE.suggest(trial)
+    trial = running_trial(study)
     study._storage.set_trial_system_attr(
         trial._trial_id, schema.OWNER, {**owner(), "pid": int(dead.stdout), "started": "1"}
     )
     study._storage.record_heartbeat(trial._trial_id)
-    live = study.ask()
-    SPACE.suggest(live)
+    live = running_trial(study)
     study._storage.set_trial_system_attr(live._trial_id, schema.OWNER, owner())
 
     with study_lock(storage_url, "s").held():
@@ -171,17 +181,14 @@ def test_interrupts_never_spend_a_grid_cells_retries(storage_url: str, tmp_path)
     run_trials(study, interrupted_on_its_last_cell, 2, study_lock(storage_url, "g"))
     assert counts(study) == (2, 0)
     assert len(study.get_trials(states=(TrialState.FAIL,))) == interrupts
-    assert sorted(
-        t.params["hidden_size"] for t in study.get_trials(states=(TrialState.COMPLETE,))
-    ) == [4, 8]
+    assert completed_cells(study) == [4, 8]
 
 
 def test_a_process_that_dies_on_its_trial_is_retried_a_bounded_number_of_times(
     storage_url: str,
 ) -> None:
     study = new_study(storage_url)
-    trial = study.ask()
-    SPACE.suggest(trial)
+    trial = running_trial(study)
     with study_lock(storage_url, "s").held():
         for _ in range(MAX_RETRIES + 2):  # its process dies every time (say the kernel kills it)
             assert len(fail_dead_trials(study)) == 1
@@ -229,17 +236,14 @@ def test_grid_interrupted_at_its_last_cell_resumes_that_cell(storage_url: str, t
         2,
         study_lock(storage_url, "g"),
     )
-    assert sorted(
-        t.params["hidden_size"] for t in resumed.get_trials(states=(TrialState.COMPLETE,))
-    ) == [4, 8]
+    assert completed_cells(resumed) == [4, 8]
 
 
 def test_a_trial_whose_heartbeat_fell_silent_fails_with_its_reason_and_restarts_clean(
     storage_url: str,
 ) -> None:
     study = new_study(storage_url)
-    trial = study.ask()
-    SPACE.suggest(trial)
+    trial = running_trial(study)
     trial.set_user_attr(schema.SEED, 7)
     trial.report(0.5, 1)
     elsewhere = {**owner(), "host": "another-machine", "pid": 1}
@@ -260,8 +264,7 @@ def test_a_trial_whose_heartbeat_fell_silent_fails_with_its_reason_and_restarts_
 
 def test_trial_of_another_pid_namespace_is_left_to_the_heartbeat(storage_url: str) -> None:
     study = new_study(storage_url)
-    trial = study.ask()
-    SPACE.suggest(trial)
+    trial = running_trial(study)
     elsewhere = {**owner(), "host": f"{owner()['host']}-other-container", "pid": 999_999_999}
     study._storage.set_trial_system_attr(trial._trial_id, schema.OWNER, elsewhere)
     study._storage.record_heartbeat(trial._trial_id)
