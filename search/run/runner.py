@@ -4,8 +4,10 @@ Optuna counts trials per process (`n_trials`) or after the fact (`MaxTrialsCallb
 sharing a study overshoot. Here a worker takes the lock all workers of the study share (the
 storage backend's: an advisory lock on PostgreSQL, an flock beside a SQLite file), counts the
 trials that are finished or running, and creates its trial only if that count is below N: no two
-workers can take the last slot. Trials go through ask/tell rather than `Study.optimize`, because
-the claim wraps `ask` and an interrupted trial must be requeued, not only failed.
+workers can take the last slot. The sampler runs after the lock is released (it reads the whole
+study), except a finite sampler's, whose choice of cell is part of the claim. Trials go through
+ask/tell rather than `Study.optimize`, because an interrupted trial must be requeued, not only
+failed.
 """
 
 from __future__ import annotations
@@ -13,18 +15,27 @@ from __future__ import annotations
 import contextlib
 import signal
 import time
-import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import optuna
+from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import FrozenTrial, TrialState
 
 from search.errors import SearchAborted, TrialFailure
 from search.run.process import raise_if_stopped
 from search.store import schema
 from search.store.backends import StudyLock
-from search.store.optuna_internals import heartbeat, record_heartbeat, set_system_attr, stored_trial
+from search.store.optuna_internals import (
+    create_running_trial,
+    fail_with_reason,
+    heartbeat,
+    pop_waiting_trial,
+    record_heartbeat,
+    set_system_attr,
+    start_trial,
+    stored_trial,
+)
 from search.store.slots import fail_dead_trials, owner
 from search.store.storage import requeue
 from search.store.trials import counts
@@ -80,29 +91,60 @@ def run_trials(
 
 
 def _claim(study: optuna.Study, target: int, lock: StudyLock) -> tuple[optuna.Trial | None, int]:
-    """Under the study's lock: requeue dead trials, then create a trial if a slot is free."""
-    with _interrupts_deferred(), lock.held():
-        fail_dead_trials(study)
-        finished, running = counts(study)
-        if finished + running >= target:
-            return None, finished
-        if isinstance(study.sampler, FiniteSampler) and study.sampler.is_exhausted(study):
-            raise SearchAborted(
-                "every remaining grid cell has failed too often; look at the failed "
-                "trials' fail_reason (lstm-search show) and adjust the space"
-            )
-        with warnings.catch_warnings():
-            # Optuna warns that heartbeat is meant for Study.optimize; _run beats it here.
-            warnings.filterwarnings("ignore", "Heartbeat of storage", UserWarning)
-            asked = time.perf_counter()
-            trial = study.ask()
-        # The objective adds the time of its suggest calls, where Optuna runs relative sampling.
-        trial.set_user_attr(schema.SUGGEST_SECONDS, round(time.perf_counter() - asked, 3))
-        # Owner and first heartbeat before the lock is released: a trial without them could
-        # never be found dead (Optuna ignores trials that never beat).
-        set_system_attr(study, trial, schema.OWNER, owner())
-        record_heartbeat(study, trial)
-        return trial, finished
+    """Take a free slot, if any: the new trial (None when none is free) and the finished count.
+
+    Waiting for the lock lets Ctrl-C through; the work under it is never cut in half, and a
+    slot taken when Ctrl-C arrived is given back before the interrupt goes on.
+    """
+    taken: list[int] = []
+    try:
+        with lock.held(), _interrupts_deferred():
+            trial_id, finished = _take_slot(study, target)
+            if trial_id is None:
+                return None, finished
+            taken.append(trial_id)
+            if isinstance(study.sampler, FiniteSampler):  # the cell is chosen under the lock
+                return _started(study, trial_id), finished
+        return _started(study, trial_id), finished
+    except KeyboardInterrupt:
+        for trial_id in taken:
+            with lock.held(), _interrupts_deferred():
+                fail_with_reason(study, trial_id, schema.FAIL_REASON, schema.INTERRUPTED)
+                requeue(study, stored_trial(study, trial_id), counted=False)
+        raise
+
+
+def _take_slot(study: optuna.Study, target: int) -> tuple[int | None, int]:
+    """Under the study's lock: requeue dead trials, then create a RUNNING trial if a slot is free.
+
+    The trial has its owner and a first heartbeat before the lock is released: one without them
+    could never be found dead (Optuna ignores trials that never beat).
+    """
+    fail_dead_trials(study)
+    finished, running = counts(study)
+    if finished + running >= target:
+        return None, finished
+    if isinstance(study.sampler, FiniteSampler) and study.sampler.is_exhausted(study):
+        raise SearchAborted(
+            "every remaining grid cell has failed too often; look at the failed "
+            "trials' fail_reason (lstm-search show) and adjust the space"
+        )
+    trial_id = pop_waiting_trial(study)
+    if trial_id is None:
+        trial_id = create_running_trial(study, {schema.OWNER: owner()})
+    else:
+        set_system_attr(study, trial_id, schema.OWNER, owner())
+    record_heartbeat(study, trial_id)
+    return trial_id, finished
+
+
+def _started(study: optuna.Study, trial_id: int) -> optuna.Trial:
+    """The claimed trial handed to the sampler, with the seconds it took to choose."""
+    asked = time.perf_counter()
+    trial = start_trial(study, trial_id)
+    # The objective adds the time of its suggest calls, where Optuna runs relative sampling.
+    trial.set_user_attr(schema.SUGGEST_SECONDS, round(time.perf_counter() - asked, 3))
+    return trial
 
 
 def _run(
@@ -111,26 +153,30 @@ def _run(
     """Run one trial and tell the storage how it ended; Ctrl-C requeues it and re-raises.
 
     Failing and requeueing happen under the slot lock: between the two, a claim would see the
-    trial's grid cell free and run it twice.
+    trial's grid cell free and run it twice. A trial another worker has already failed as dead
+    (this process was paused or cut off past the grace period, and the trial requeued) is left
+    as that worker failed it: its result is dropped, and the requeued copy runs again.
     """
-    with heartbeat(study, trial):
+    with heartbeat(study, trial), contextlib.suppress(UpdateFinishedTrialError):
         try:
             value = objective(trial)
         except optuna.TrialPruned:
-            study.tell(trial, state=TrialState.PRUNED)
+            study.tell(trial, state=TrialState.PRUNED, skip_if_finished=True)
         except TrialFailure as failure:
             trial.set_user_attr(schema.FAIL_REASON, str(failure))
-            study.tell(trial, state=TrialState.FAIL)
+            study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
+        except UpdateFinishedTrialError:
+            raise
         except BaseException as error:  # Ctrl-C, SIGTERM or a bug: nothing is lost, re-raise
             interrupted = isinstance(error, KeyboardInterrupt)
             reason = schema.INTERRUPTED if interrupted else repr(error)
-            with _interrupts_deferred(), lock.held():
+            with _interrupts_deferred(), lock.held(), contextlib.suppress(UpdateFinishedTrialError):
                 trial.set_user_attr(schema.FAIL_REASON, reason)
                 study.tell(trial, state=TrialState.FAIL)
                 requeue(study, stored_trial(study, trial), counted=not interrupted)
             raise
         else:
-            study.tell(trial, value)
+            study.tell(trial, value, skip_if_finished=True)
     return stored_trial(study, trial)
 
 

@@ -33,27 +33,52 @@ def contains(distribution: BaseDistribution, internal: float) -> bool:
     return distribution._contains(internal)
 
 
-def stored_trial(study: optuna.Study, trial: optuna.Trial | FrozenTrial) -> FrozenTrial:
+TrialRef = optuna.Trial | FrozenTrial | int
+"""A trial, or its storage id."""
+
+
+def _trial_id(trial: TrialRef) -> int:
+    return trial if isinstance(trial, int) else trial._trial_id
+
+
+def stored_trial(study: optuna.Study, trial: TrialRef) -> FrozenTrial:
     """The trial as the storage holds it now."""
-    return study._storage.get_trial(trial._trial_id)
+    return study._storage.get_trial(_trial_id(trial))
 
 
-def set_system_attr(
-    study: optuna.Study, trial: optuna.Trial | FrozenTrial, key: str, value: Any
-) -> None:
+def set_system_attr(study: optuna.Study, trial: TrialRef, key: str, value: Any) -> None:
     """Store a system attribute on a trial (bookkeeping, hidden from users' views)."""
-    study._storage.set_trial_system_attr(trial._trial_id, key, value)
+    study._storage.set_trial_system_attr(_trial_id(trial), key, value)
 
 
-def fail_with_reason(study: optuna.Study, trial: FrozenTrial, key: str, reason: str) -> None:
-    """Fail a trial another process was running, with the reason in user attribute `key`."""
-    study._storage.set_trial_user_attr(trial._trial_id, key, reason)
-    study._storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL)
+def fail_with_reason(study: optuna.Study, trial: TrialRef, key: str, reason: str) -> None:
+    """Fail a RUNNING trial outside `Study.tell`, with the reason in user attribute `key`."""
+    study._storage.set_trial_user_attr(_trial_id(trial), key, reason)
+    study._storage.set_trial_state_values(_trial_id(trial), state=TrialState.FAIL)
 
 
-def record_heartbeat(study: optuna.Study, trial: optuna.Trial) -> None:
+def record_heartbeat(study: optuna.Study, trial_id: int) -> None:
     """One heartbeat now: Optuna ignores a trial that never beat when it looks for dead ones."""
-    study._storage.record_heartbeat(trial._trial_id)
+    study._storage.record_heartbeat(trial_id)
+
+
+def pop_waiting_trial(study: optuna.Study) -> int | None:
+    """Set a WAITING trial RUNNING, atomically on every storage (what `Study.ask` does first);
+    its id, or None when none is waiting."""
+    return study._pop_waiting_trial_id()
+
+
+def create_running_trial(study: optuna.Study, system_attrs: dict[str, Any]) -> int:
+    """A new RUNNING trial carrying `system_attrs` from its first write; its id."""
+    template = optuna.trial.create_trial(state=TrialState.RUNNING, system_attrs=system_attrs)
+    return study._storage.create_new_trial(study._study_id, template_trial=template)
+
+
+def start_trial(study: optuna.Study, trial_id: int) -> optuna.Trial:
+    """The trial as `Study.ask` hands it out: the sampler's `before_trial` and relative sampling
+    run here, on the study's trials read afresh."""
+    study._thread_local.cached_all_trials = None
+    return optuna.Trial(study, trial_id)
 
 
 @contextlib.contextmanager

@@ -15,7 +15,9 @@ from optuna.trial import FrozenTrial, TrialState
 
 from search.store import schema
 from search.store.optuna_internals import fail_stale_trials, fail_with_reason, stored_trial
-from search.store.storage import GRACE_SECONDS, requeue
+from search.store.storage import FAILED_TRIAL, GRACE_SECONDS, requeue
+
+BOOT_ID = "/proc/sys/kernel/random/boot_id"
 
 
 def owner() -> dict[str, object]:
@@ -24,13 +26,16 @@ def owner() -> dict[str, object]:
 
 
 def _pid_space() -> str:
-    """Where this process's pids mean something: the host, and on Linux its pid namespace.
+    """Where this process's pids mean something: on Linux this boot of this kernel and its pid
+    namespace, else the hostname.
 
-    Containers sharing a hostname (host networking) have separate pid namespaces; a pid from
-    one of them says nothing about a process in another.
+    Hostnames are cloned (machine images, containers with host networking) and the initial pid
+    namespace has the same inode on every Linux host; the boot id is random per boot, so two
+    machines never share one, and the namespace tells apart containers of one kernel.
     """
     try:
-        return f"{socket.gethostname()}/{os.readlink('/proc/self/ns/pid')}"
+        with open(BOOT_ID) as boot:
+            return f"{boot.read().strip()}/{os.readlink('/proc/self/ns/pid')}"
     except OSError:
         return socket.gethostname()
 
@@ -58,9 +63,11 @@ def fail_dead_trials(study: optuna.Study) -> list[int]:
 def _is_orphan(trial: FrozenTrial) -> bool:
     recorded = trial.system_attrs.get(schema.OWNER)
     if recorded is None:
-        # Claims record the owner before releasing the lock, and this runs under the lock: a
-        # trial without one was created by a process that died while claiming it.
-        return True
+        # A claim creates its trial with the owner, or pops a requeued one and records the owner
+        # before releasing the lock, and this runs under the lock: a requeued trial without one
+        # was popped by a process that died while claiming it. Any other trial is not ours
+        # (a plain Optuna client's) and is left to Optuna's heartbeat.
+        return FAILED_TRIAL in trial.system_attrs
     if recorded.get("host") != _pid_space():
         return False
     pid = int(recorded["pid"])

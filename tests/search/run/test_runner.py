@@ -12,8 +12,9 @@ from search.errors import SearchAborted, TrialFailure
 from search.run.runner import MAX_CONSECUTIVE_FAILURES, run_trials
 from search.store import schema
 from search.store.backends import study_lock
+from search.store.optuna_internals import pop_waiting_trial
 from search.store.slots import fail_dead_trials, owner
-from search.store.storage import MAX_RETRIES, open_storage
+from search.store.storage import MAX_RETRIES, open_storage, requeue
 from search.store.trials import counts
 from search.strategies import make_sampler
 from search.strategies.grid import MAX_FAILURES
@@ -98,19 +99,24 @@ def test_interrupted_trial_is_failed_requeued_and_rerun_first(storage_url: str) 
     assert not study.get_trials(states=(TrialState.WAITING,))
 
 
-def test_trial_of_a_dead_process_is_failed_and_requeued_at_once(storage_url: str) -> None:
-    study = new_study(storage_url)
+def owned_by_a_dead_process(study: optuna.Study, trial: optuna.Trial) -> None:
+    """Record as the trial's owner a process of this host that has exited."""
     dead = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"],
         capture_output=True,
         text=True,
         check=True,
     )
-    trial = running_trial(study)
     study._storage.set_trial_system_attr(
         trial._trial_id, schema.OWNER, {**owner(), "pid": int(dead.stdout), "started": "1"}
     )
     study._storage.record_heartbeat(trial._trial_id)
+
+
+def test_trial_of_a_dead_process_is_failed_and_requeued_at_once(storage_url: str) -> None:
+    study = new_study(storage_url)
+    trial = running_trial(study)
+    owned_by_a_dead_process(study, trial)
     live = running_trial(study)
     study._storage.set_trial_system_attr(live._trial_id, schema.OWNER, owner())
 
@@ -122,11 +128,43 @@ def test_trial_of_a_dead_process_is_failed_and_requeued_at_once(storage_url: str
     assert requeued.params == study.trials[trial.number].params
 
 
-def test_trial_claimed_by_a_process_killed_mid_claim_is_requeued(storage_url: str) -> None:
+def test_requeued_trial_popped_by_a_process_killed_mid_claim_is_requeued(
+    storage_url: str,
+) -> None:
     study = new_study(storage_url)
-    study.ask()  # created, but its claimer died before recording an owner
+    trial = running_trial(study)
+    study.tell(trial, state=TrialState.FAIL)
+    requeue(study, study.trials[0])
+    popped = pop_waiting_trial(study)  # its claimer died before recording an owner
     with study_lock(storage_url, "s").held():
-        assert fail_dead_trials(study) == [0]
+        assert fail_dead_trials(study) == [1]
+    assert study._storage.get_trial(popped).state == TrialState.FAIL
+    (again,) = study.get_trials(states=(TrialState.WAITING,))
+    assert again.params == trial.params
+
+
+def test_a_running_trial_of_a_plain_optuna_client_is_left_alone(storage_url: str) -> None:
+    study = new_study(storage_url)
+    plain = optuna.load_study(study_name="s", storage=storage_url)  # no heartbeat, no owner
+    plain.ask()
+    with study_lock(storage_url, "s").held():
+        assert fail_dead_trials(study) == []
+    assert study.trials[0].state == TrialState.RUNNING
+
+
+def test_a_trial_of_a_machine_with_the_same_hostname_is_left_to_the_heartbeat(
+    storage_url: str,
+) -> None:
+    study = new_study(storage_url)
+    trial = running_trial(study)
+    # A cloned machine: same hostname, the same initial pid namespace, another boot.
+    boot, namespace = str(owner()["host"]).split("/", 1)
+    clone = {**owner(), "host": f"{boot[::-1]}/{namespace}", "pid": 999_999_999}
+    study._storage.set_trial_system_attr(trial._trial_id, schema.OWNER, clone)
+    study._storage.record_heartbeat(trial._trial_id)
+    with study_lock(storage_url, "s").held():
+        assert fail_dead_trials(study) == []
+    assert study.trials[0].state == TrialState.RUNNING
 
 
 def test_grid_retries_a_failed_cell_up_to_its_limit(storage_url: str) -> None:
@@ -189,6 +227,7 @@ def test_a_process_that_dies_on_its_trial_is_retried_a_bounded_number_of_times(
 ) -> None:
     study = new_study(storage_url)
     trial = running_trial(study)
+    owned_by_a_dead_process(study, trial)
     with study_lock(storage_url, "s").held():
         for _ in range(MAX_RETRIES + 2):  # its process dies every time (say the kernel kills it)
             assert len(fail_dead_trials(study)) == 1
