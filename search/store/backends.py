@@ -12,17 +12,46 @@ import fcntl
 import hashlib
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import sqlalchemy
 
-from search.errors import ConfigError
+from search.errors import ConfigError, SearchAborted
 
 SQLITE_BUSY_SECONDS = 60
+"""How long a SQLite write waits for another connection's write lock."""
+LOCK_WAIT_SECONDS = 120
+"""How long a worker waits for the study's lock before it gives up with the reason; a claim
+holds it for well under a second."""
+LOCK_HOLD_SECONDS = 60
+"""How long a PostgreSQL session may hold the study's lock while idle before the server ends
+it: a worker frozen or cut off inside a claim no longer stalls the others."""
+LONGEST_WAIT_SECONDS = max(SQLITE_BUSY_SECONDS, LOCK_HOLD_SECONDS)
+"""The longest a live worker's storage write can be held up by others."""
+LOCK_POLL_SECONDS = 0.05
 SERVER_ARTIFACTS = "lstm-search-artifacts"
+
+
+def _lock_session() -> str:
+    """The lock's session: waits and holds bounded, a lost client noticed in under a minute."""
+    return (
+        f"-c lock_timeout={LOCK_WAIT_SECONDS * 1000}"
+        f" -c idle_in_transaction_session_timeout={LOCK_HOLD_SECONDS * 1000}"
+        " -c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3"
+    )
+
+
+def lock_timed_out(where: str) -> SearchAborted:
+    """The error of a worker that waited LOCK_WAIT_SECONDS for the study's lock."""
+    return SearchAborted(
+        f"waited {LOCK_WAIT_SECONDS} s for the study's lock ({where}); another process holds "
+        "it and does not let go, most likely a stopped or frozen lstm-search worker: end it "
+        "(kill -CONT or kill PID) and run the command again"
+    )
 
 
 class StudyLock(Protocol):
@@ -42,13 +71,21 @@ class FileLock:
     own insert in the same process."""
 
     def __init__(self, database: str) -> None:
-        self._path = f"{database}.lock"
+        self._path = f"{os.path.realpath(database)}.lock"
 
     @contextlib.contextmanager
     def held(self) -> Iterator[None]:
-        """Hold the lock for the duration of the block."""
+        """Hold the lock for the duration of the block; give up after LOCK_WAIT_SECONDS."""
         with open(self._path, "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+            deadline = time.monotonic() + LOCK_WAIT_SECONDS
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise lock_timed_out(f"flock on {self._path}; fuser shows who") from None
+                    time.sleep(LOCK_POLL_SECONDS)
             try:
                 yield
             finally:
@@ -63,21 +100,32 @@ class AdvisoryLock:
     on it), keyed by the study's name."""
 
     def __init__(self, url: str, study_name: str) -> None:
-        self._engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool)
+        self._engine = sqlalchemy.create_engine(
+            url,
+            poolclass=sqlalchemy.pool.NullPool,
+            connect_args={"options": _lock_session()},
+        )
         digest = hashlib.sha256(f"lstm-search:{study_name}".encode()).digest()
         self._key = int.from_bytes(digest[:8], "big", signed=True)
 
     @contextlib.contextmanager
     def held(self) -> Iterator[None]:
-        """Hold the lock for the duration of the block."""
+        """Hold the lock for the duration of the block; give up after LOCK_WAIT_SECONDS."""
         with self._engine.connect() as connection:
-            connection.execute(sqlalchemy.text("SELECT pg_advisory_lock(:k)"), {"k": self._key})
+            try:
+                connection.execute(sqlalchemy.text("SELECT pg_advisory_lock(:k)"), {"k": self._key})
+            except sqlalchemy.exc.OperationalError as error:
+                if "lock timeout" not in str(error):
+                    raise
+                raise lock_timed_out(f"PostgreSQL advisory lock {self._key}") from None
             try:
                 yield
             finally:
-                connection.execute(
-                    sqlalchemy.text("SELECT pg_advisory_unlock(:k)"), {"k": self._key}
-                )
+                # A session the server ended (held idle too long) has released the lock.
+                with contextlib.suppress(sqlalchemy.exc.DBAPIError):
+                    connection.execute(
+                        sqlalchemy.text("SELECT pg_advisory_unlock(:k)"), {"k": self._key}
+                    )
 
     def close(self) -> None:
         """Release the lock's connection pool."""
@@ -94,6 +142,22 @@ class Backend:
     """(url, study name) -> the lock the study's workers share."""
     artifact_dir: Callable[[str], Path]
     """url -> where the study's files go when LSTM_SEARCH_ARTIFACTS is not set."""
+    prepare_engine: Callable[[sqlalchemy.Engine], None] = lambda engine: None
+    """Set up the sessions of the storage's engine once it exists."""
+
+
+def _utc_sessions(engine: sqlalchemy.Engine) -> None:
+    """Every session in UTC, whatever PGTZ or the server says: Optuna stores heartbeats as
+    `timestamp without time zone` in the session's zone, so sessions in different zones would
+    see each other's trials hours stale."""
+
+    @sqlalchemy.event.listens_for(engine, "connect")
+    def _in_utc(connection: Any, record: Any) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SET TIME ZONE 'UTC'")
+        connection.commit()  # the pool rolls back what it is handed, a SET included
+
+    engine.dispose()  # the connection Optuna opened before this listener
 
 
 SECRET_QUERY_KEYS = frozenset({"password", "passwd", "pwd", "sslpassword", "secret", "token"})
@@ -162,7 +226,7 @@ def _database_file(url: str) -> str:
 
 
 def _beside_database(url: str) -> Path:
-    path = Path(_database_file(url))
+    path = Path(os.path.realpath(_database_file(url)))
     return path.with_name(f"{path.stem}-artifacts")
 
 
@@ -173,9 +237,10 @@ BACKENDS: dict[str, Backend] = {
         artifact_dir=_beside_database,
     ),
     "postgresql": Backend(
-        engine_kwargs=lambda url, create: {},
+        engine_kwargs=lambda url, create: {"pool_pre_ping": True},
         lock=AdvisoryLock,
         artifact_dir=lambda url: Path(SERVER_ARTIFACTS),
+        prepare_engine=_utc_sessions,
     ),
 }
 

@@ -17,16 +17,16 @@ from optuna.trial import FrozenTrial, TrialState
 
 from search.errors import ConfigError
 from search.store import schema
-from search.store.backends import backend, masked
+from search.store.backends import LONGEST_WAIT_SECONDS, backend, masked
 
 DEFAULT_STORAGE = "sqlite:///studies.db"
 STORAGE_ENV = "LSTM_SEARCH_STORAGE"
 
 # A worker writes a heartbeat every HEARTBEAT_SECONDS while it trains; a RUNNING trial silent for
-# GRACE_SECONDS belongs to a dead process. Three missed beats avoids failing a trial whose process
-# is only slow to get the database lock.
+# GRACE_SECONDS belongs to a dead process. The grace outlasts the longest wait a live worker's
+# beat can meet (another program holding SQLite's write lock) by three beats.
 HEARTBEAT_SECONDS = 10
-GRACE_SECONDS = 30
+GRACE_SECONDS = LONGEST_WAIT_SECONDS + 3 * HEARTBEAT_SECONDS
 MAX_RETRIES = 3
 # The system attributes Optuna's RetryFailedTrialCallback keeps, so its retried_trial_number and
 # retry_history read ours too.
@@ -73,7 +73,13 @@ def open_storage(url: str, create: bool = True) -> RDBStorage:
 
     With create=False a missing SQLite file is refused instead of created (read-only commands).
     """
-    engine_kwargs = backend(url).engine_kwargs(url, create)
+    engine = backend(url)
+    storage = _rdb_storage(url, engine.engine_kwargs(url, create))
+    engine.prepare_engine(storage.engine)
+    return storage
+
+
+def _rdb_storage(url: str, engine_kwargs: dict[str, object]) -> RDBStorage:
     with warnings.catch_warnings():
         # Heartbeat has been "experimental" since Optuna 2.8; the warning tells users nothing.
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)

@@ -11,10 +11,17 @@ from optuna.trial import TrialState
 from search.errors import SearchAborted, TrialFailure
 from search.run.runner import MAX_CONSECUTIVE_FAILURES, run_trials
 from search.store import schema
-from search.store.backends import study_lock
-from search.store.optuna_internals import pop_waiting_trial
+from search.store.backends import SQLITE_BUSY_SECONDS, study_lock
+from search.store.optuna_internals import fail_with_reason, pop_waiting_trial
 from search.store.slots import fail_dead_trials, owner
-from search.store.storage import MAX_RETRIES, open_storage, requeue
+from search.store.storage import (
+    GRACE_SECONDS,
+    HEARTBEAT_SECONDS,
+    MAX_RETRIES,
+    RETRY_HISTORY,
+    open_storage,
+    requeue,
+)
 from search.store.trials import counts
 from search.strategies import make_sampler
 from search.strategies.grid import MAX_FAILURES
@@ -295,7 +302,9 @@ def test_a_trial_whose_heartbeat_fell_silent_fails_with_its_reason_and_restarts_
         assert fail_dead_trials(study) == [trial.number]
     failed = study.trials[trial.number]
     assert failed.state == TrialState.FAIL
-    assert failed.user_attrs[schema.FAIL_REASON].startswith("heartbeat silent for over 30 s")
+    assert failed.user_attrs[schema.FAIL_REASON].startswith(
+        f"heartbeat silent for over {GRACE_SECONDS} s"
+    )
     (requeued,) = study.get_trials(states=(TrialState.WAITING,))
     assert requeued.params == failed.params
     assert requeued.user_attrs == {}  # none of the dead trial's seed, results or reason
@@ -307,6 +316,63 @@ def test_trial_of_another_pid_namespace_is_left_to_the_heartbeat(storage_url: st
     elsewhere = {**owner(), "host": f"{owner()['host']}-other-container", "pid": 999_999_999}
     study._storage.set_trial_system_attr(trial._trial_id, schema.OWNER, elsewhere)
     study._storage.record_heartbeat(trial._trial_id)
+    with study_lock(storage_url, "s").held():
+        assert fail_dead_trials(study) == []
+    assert study.trials[0].state == TrialState.RUNNING
+
+
+def test_a_trial_failed_as_dead_while_its_worker_was_paused_is_dropped_quietly(
+    storage_url: str,
+) -> None:
+    judge = new_study(storage_url)  # another worker, with its own connection
+
+    def paused_past_the_grace_period(trial: optuna.Trial) -> float:
+        result = value(trial)
+        if trial.number == 1:  # meanwhile the other worker failed and requeued it
+            frozen = judge._storage.get_trial(trial._trial_id)
+            fail_with_reason(judge, frozen, schema.FAIL_REASON, "heartbeat silent")
+            requeue(judge, judge._storage.get_trial(trial._trial_id))
+            trial.report(result, 1)  # what the training loop does next
+        return result
+
+    study = new_study(storage_url)
+    outcome = run_trials(study, paused_past_the_grace_period, 4, study_lock(storage_url, "s"))
+    assert outcome.finished == 4 and counts(study) == (4, 0)
+    dropped = study.trials[1]
+    assert dropped.state == TrialState.FAIL
+    assert dropped.user_attrs[schema.FAIL_REASON] == "heartbeat silent"
+    assert [t.params for t in study.trials[2:]].count(dropped.params) == 1  # the copy ran
+
+
+def test_ctrl_c_while_a_claim_samples_gives_the_slot_back(storage_url: str) -> None:
+    class InterruptedSampler(optuna.samplers.RandomSampler):
+        def before_trial(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+            raise KeyboardInterrupt
+
+    study = new_study(storage_url)
+    study.sampler = InterruptedSampler()
+    with pytest.raises(KeyboardInterrupt):
+        run_trials(study, value, 3, study_lock(storage_url, "s"))
+    (given_back,) = study.trials[:1]
+    assert given_back.state == TrialState.FAIL
+    assert given_back.user_attrs[schema.FAIL_REASON] == schema.INTERRUPTED
+    (waiting,) = study.get_trials(states=(TrialState.WAITING,))
+    assert waiting.system_attrs[RETRY_HISTORY] == []  # an interrupt spends no retry
+
+
+def test_a_heartbeat_held_up_by_another_programs_sqlite_write_lock_is_not_death(
+    storage_url: str,
+) -> None:
+    study = new_study(storage_url)
+    trial = running_trial(study)
+    elsewhere = {**owner(), "host": "another-machine", "pid": 1}
+    study._storage.set_trial_system_attr(trial._trial_id, schema.OWNER, elsewhere)
+    study._storage.record_heartbeat(trial._trial_id)
+    # Another program held the write lock for the whole busy timeout: the worker's next beat
+    # waited that long, one interval after the last.
+    held_up = SQLITE_BUSY_SECONDS + HEARTBEAT_SECONDS
+    with sqlite3.connect(storage_url.removeprefix("sqlite:///")) as db:
+        db.execute(f"UPDATE trial_heartbeats SET heartbeat = datetime('now', '-{held_up} seconds')")
     with study_lock(storage_url, "s").held():
         assert fail_dead_trials(study) == []
     assert study.trials[0].state == TrialState.RUNNING

@@ -1,0 +1,129 @@
+"""The study's lock and sessions: bounded waits, Ctrl-C through, one lock per database, UTC."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import optuna
+import pytest
+import sqlalchemy
+from optuna.trial import TrialState
+
+from search.errors import SearchAborted
+from search.run.runner import run_trials
+from search.store import backends
+from search.store.backends import AdvisoryLock, FileLock, backend, study_lock
+from search.store.optuna_internals import record_heartbeat
+from search.store.slots import fail_dead_trials
+from search.store.storage import open_storage
+
+
+@contextmanager
+def flock_held_elsewhere(database: Path) -> Iterator[None]:
+    """Another process holds the study's flock (a frozen worker) until the block ends."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, sys, time; f = open(sys.argv[1], 'a'); "
+            "fcntl.flock(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)",
+            f"{database}.lock",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        yield
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def value(trial: optuna.Trial) -> float:
+    return trial.suggest_float("x", 0, 1)
+
+
+def test_one_database_reached_through_a_symlink_has_one_lock_and_one_artifact_folder(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "real").mkdir()
+    database = tmp_path / "real" / "studies.db"
+    open_storage(f"sqlite:///{database}")
+    (tmp_path / "link.db").symlink_to(database)
+    direct, linked = f"sqlite:///{database}", f"sqlite:///{tmp_path / 'link.db'}"
+    assert FileLock(str(database))._path == FileLock(str(tmp_path / "link.db"))._path
+    assert backend(direct).artifact_dir(direct) == backend(linked).artifact_dir(linked)
+
+
+def test_a_worker_waits_a_bounded_time_for_a_frozen_lock_holder(
+    storage_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(backends, "LOCK_WAIT_SECONDS", 1)
+    study = optuna.create_study(storage=open_storage(storage_url), study_name="s")
+    with flock_held_elsewhere(tmp_path / "studies.db"):
+        started = time.monotonic()
+        with pytest.raises(SearchAborted, match="waited 1 s for the study's lock"):
+            run_trials(study, value, 3, study_lock(storage_url, "s"))
+    assert time.monotonic() - started < 10
+    assert study.trials == []
+
+
+def test_ctrl_c_while_waiting_for_the_lock_goes_through_and_claims_nothing(
+    storage_url: str, tmp_path: Path
+) -> None:
+    study = optuna.create_study(storage=open_storage(storage_url), study_name="s")
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with flock_held_elsewhere(tmp_path / "studies.db"):
+            threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+            started = time.monotonic()
+            with pytest.raises(KeyboardInterrupt):
+                run_trials(study, value, 3, study_lock(storage_url, "s"))
+            assert time.monotonic() - started < 5
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert study.trials == []
+
+
+def test_postgres_sessions_in_other_time_zones_agree_on_a_heartbeats_age(
+    fresh_postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    study = optuna.create_study(storage=open_storage(fresh_postgres_url), study_name="s")
+    trial = study.ask()
+    record_heartbeat(study, trial._trial_id)  # a worker in UTC beats
+    monkeypatch.setenv("PGTZ", "Asia/Tokyo")  # another, nine hours ahead, looks
+    storage = open_storage(fresh_postgres_url)
+    tokyo = optuna.load_study(study_name="s", storage=storage)
+    with storage.engine.connect() as connection:
+        assert connection.execute(sqlalchemy.text("SHOW TimeZone")).scalar() == "UTC"
+    assert storage._get_stale_trial_ids(tokyo._study_id) == []
+    assert fail_dead_trials(tokyo) == []
+    assert study.trials[0].state == TrialState.RUNNING
+
+
+def test_postgres_ends_the_session_of_a_frozen_lock_holder(
+    fresh_postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(backends, "LOCK_HOLD_SECONDS", 1)
+    frozen, waiting = AdvisoryLock(fresh_postgres_url, "s"), AdvisoryLock(fresh_postgres_url, "s")
+    with frozen.held():
+        time.sleep(3)  # frozen inside a claim: its session sits idle holding the lock
+        started = time.monotonic()
+        with waiting.held():
+            assert time.monotonic() - started < 5
+
+
+def test_postgres_lock_wait_is_bounded(
+    fresh_postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(backends, "LOCK_WAIT_SECONDS", 1)
+    holder, waiting = AdvisoryLock(fresh_postgres_url, "s"), AdvisoryLock(fresh_postgres_url, "s")
+    with holder.held(), pytest.raises(SearchAborted, match="waited 1 s"), waiting.held():
+        pass
