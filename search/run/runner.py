@@ -36,6 +36,7 @@ from search.store.optuna_internals import (
     start_trial,
     stored_trial,
 )
+from search.store.reconnect import connection_lost, retrying
 from search.store.slots import fail_dead_trials, owner
 from search.store.storage import requeue
 from search.store.trials import counts
@@ -71,7 +72,7 @@ def run_trials(
         raise_if_stopped()
         if timeout is not None and time.monotonic() - started >= timeout:
             return RunOutcome(counts(study).finished, ran, timed_out=True)
-        trial, finished = _claim(study, target, lock)
+        trial, finished = retrying(lambda: _claim(study, target, lock), "claiming a trial")
         if trial is None:
             if finished >= target:
                 return RunOutcome(finished, ran, timed_out=False)
@@ -109,8 +110,8 @@ def _claim(study: optuna.Study, target: int, lock: StudyLock) -> tuple[optuna.Tr
     except KeyboardInterrupt:
         for trial_id in taken:
             with lock.held(), _interrupts_deferred():
-                fail_with_reason(study, trial_id, schema.FAIL_REASON, schema.INTERRUPTED)
                 requeue(study, stored_trial(study, trial_id), counted=False)
+                fail_with_reason(study, trial_id, schema.FAIL_REASON, schema.INTERRUPTED)
         raise
 
 
@@ -152,32 +153,61 @@ def _run(
 ) -> FrozenTrial:
     """Run one trial and tell the storage how it ended; Ctrl-C requeues it and re-raises.
 
-    Failing and requeueing happen under the slot lock: between the two, a claim would see the
-    trial's grid cell free and run it twice. A trial another worker has already failed as dead
-    (this process was paused or cut off past the grace period, and the trial requeued) is left
-    as that worker failed it: its result is dropped, and the requeued copy runs again.
+    A trial another worker has already failed as dead (this process was paused or cut off past
+    the grace period, and the trial requeued) is left as that worker failed it: its result is
+    dropped, and the requeued copy runs again. A storage lost during the trial is waited for,
+    then the trial is given back, not counted against its parameters.
     """
     with heartbeat(study, trial), contextlib.suppress(UpdateFinishedTrialError):
         try:
             value = objective(trial)
         except optuna.TrialPruned:
-            study.tell(trial, state=TrialState.PRUNED, skip_if_finished=True)
+            _tell(study, trial, state=TrialState.PRUNED)
         except TrialFailure as failure:
-            trial.set_user_attr(schema.FAIL_REASON, str(failure))
-            study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
+            _tell(study, trial, state=TrialState.FAIL, reason=str(failure))
         except UpdateFinishedTrialError:
             raise
         except BaseException as error:  # Ctrl-C, SIGTERM or a bug: nothing is lost, re-raise
+            if connection_lost(error):
+                retrying(
+                    lambda: _give_back(study, trial, lock, schema.STORAGE_LOST, counted=False),
+                    f"giving back trial {trial.number}",
+                )
+                return retrying(lambda: stored_trial(study, trial), "reading a trial")
             interrupted = isinstance(error, KeyboardInterrupt)
             reason = schema.INTERRUPTED if interrupted else repr(error)
-            with _interrupts_deferred(), lock.held(), contextlib.suppress(UpdateFinishedTrialError):
-                trial.set_user_attr(schema.FAIL_REASON, reason)
-                study.tell(trial, state=TrialState.FAIL)
-                requeue(study, stored_trial(study, trial), counted=not interrupted)
+            _give_back(study, trial, lock, reason, counted=not interrupted)
             raise
         else:
-            study.tell(trial, value, skip_if_finished=True)
-    return stored_trial(study, trial)
+            _tell(study, trial, values=value)
+    return retrying(lambda: stored_trial(study, trial), "reading a trial")
+
+
+def _tell(study: optuna.Study, trial: optuna.Trial, reason: str | None = None, **ending) -> None:
+    """Store how the trial ended (`Study.tell`'s values or state), riding out a lost storage."""
+
+    def tell() -> None:
+        if reason is not None:
+            trial.set_user_attr(schema.FAIL_REASON, reason)
+        study.tell(trial, skip_if_finished=True, **ending)
+
+    retrying(tell, f"storing trial {trial.number}")
+
+
+def _give_back(
+    study: optuna.Study, trial: optuna.Trial, lock: StudyLock, reason: str, counted: bool
+) -> None:
+    """Requeue the trial's parameters, then fail it with `reason`, under the slot lock.
+
+    In that order a process killed between the two writes leaves a RUNNING trial of a dead
+    process, which the next claim fails without queueing it twice; and under the lock no claim
+    sees a grid cell free between them.
+    """
+    with _interrupts_deferred(), lock.held(), contextlib.suppress(UpdateFinishedTrialError):
+        requeue(study, stored_trial(study, trial), counted=counted)
+        if stored_trial(study, trial).state == TrialState.RUNNING:
+            trial.set_user_attr(schema.FAIL_REASON, reason)
+            study.tell(trial, state=TrialState.FAIL)
 
 
 @contextlib.contextmanager

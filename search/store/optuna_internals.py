@@ -8,13 +8,15 @@ samplers' cache, to set a system attribute, or to beat a trial's heartbeat outsi
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 import optuna
 from optuna.distributions import BaseDistribution
-from optuna.storages._heartbeat import get_heartbeat_thread
 from optuna.trial import FrozenTrial, TrialState
+
+from search.store.reconnect import connection_lost
 
 
 def all_trials(study: optuna.Study) -> list[FrozenTrial]:
@@ -83,9 +85,27 @@ def start_trial(study: optuna.Study, trial_id: int) -> optuna.Trial:
 
 @contextlib.contextmanager
 def heartbeat(study: optuna.Study, trial: optuna.Trial) -> Iterator[None]:
-    """Beat the trial's heartbeat in a thread for the duration of the block."""
-    with get_heartbeat_thread(trial._trial_id, study._storage):
+    """Beat the trial's heartbeat in a thread for the duration of the block. Unlike Optuna's
+    thread, which dies at the first error, a beat the storage cannot take is skipped."""
+    storage = study._storage
+    interval = storage.get_heartbeat_interval()
+    stopped = threading.Event()
+
+    def beat() -> None:
+        while not stopped.wait(interval):
+            try:
+                storage.record_heartbeat(trial._trial_id)
+            except Exception as error:
+                if not connection_lost(error):
+                    raise
+
+    thread = threading.Thread(target=beat, name=f"heartbeat of trial {trial.number}", daemon=True)
+    thread.start()
+    try:
         yield
+    finally:
+        stopped.set()
+        thread.join()
 
 
 def fail_stale_trials(study: optuna.Study, key: str, reason: str) -> list[FrozenTrial]:

@@ -20,9 +20,10 @@ from search.store.storage import FAILED_TRIAL, GRACE_SECONDS, requeue
 BOOT_ID = "/proc/sys/kernel/random/boot_id"
 
 
-def owner() -> dict[str, object]:
-    """This process, as recorded on the trials it runs."""
-    return {"host": _pid_space(), "pid": os.getpid(), "started": _start_time(os.getpid())}
+def owner(pid: int | None = None) -> dict[str, object]:
+    """This process (or process `pid` of this host), as recorded on the trials it runs."""
+    pid = os.getpid() if pid is None else pid
+    return {"host": _pid_space(), "pid": pid, "started": _start_time(pid)}
 
 
 def _pid_space() -> str:
@@ -71,6 +72,10 @@ def _is_orphan(trial: FrozenTrial) -> bool:
     if recorded.get("host") != _pid_space():
         return False
     pid = int(recorded["pid"])
+    if pid == os.getpid():
+        # This process claims only between its trials: a trial of its own still RUNNING was
+        # left by a claim cut off half-way (the storage lost, then reached again).
+        return True
     return _start_time(pid) != recorded.get("started")
 
 

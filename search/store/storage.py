@@ -41,8 +41,10 @@ def requeue(study: optuna.Study, trial: FrozenTrial, counted: bool = True) -> No
     a configuration that kills its process cannot loop forever; an interrupted one (`counted`
     False) is not its configuration's fault and is always retried, without spending one. The
     retry starts clean: the parameters and system attributes such as its grid cell, none of the
-    lost trial's results, reasons or owner.
+    lost trial's results, reasons or owner. A trial already requeued is not queued again.
     """
+    if _requeued(study, trial.number):
+        return
     system = {k: v for k, v in trial.system_attrs.items() if k != schema.OWNER}
     history = list(system.get(RETRY_HISTORY, []))
     if counted:
@@ -58,8 +60,17 @@ def requeue(study: optuna.Study, trial: FrozenTrial, counted: bool = True) -> No
                 **system,
                 FAILED_TRIAL: system.get(FAILED_TRIAL, trial.number),
                 RETRY_HISTORY: history,
+                schema.REQUEUED_FROM: trial.number,
             },
         )
+    )
+
+
+def _requeued(study: optuna.Study, number: int) -> bool:
+    states = (TrialState.WAITING, TrialState.RUNNING, TrialState.COMPLETE, TrialState.PRUNED)
+    return any(
+        t.system_attrs.get(schema.REQUEUED_FROM) == number
+        for t in study.get_trials(deepcopy=False, states=states)
     )
 
 

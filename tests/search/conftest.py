@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -51,8 +52,26 @@ def _postgres_bin() -> Path | None:
     return Path(versions[-1]).parent if versions else None
 
 
+@dataclass(frozen=True)
+class PostgresCluster:
+    """A throwaway local PostgreSQL server that a test may restart."""
+
+    url: str
+    pg_ctl: list[str]
+    log: Path
+
+    def restart(self) -> None:
+        """Stop the server (fast: every session cut) and start it again on the same port."""
+        subprocess.run(
+            [*self.pg_ctl, "-l", str(self.log), "-m", "fast", "-w", "restart"],
+            check=True,
+            timeout=120,
+            capture_output=True,
+        )
+
+
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
+def postgres_cluster() -> Iterator[PostgresCluster]:
     """A throwaway PostgreSQL cluster on a free local port, removed afterwards."""
     bin_dir = _postgres_bin()
     if bin_dir is None:
@@ -81,29 +100,20 @@ def postgres_url() -> Iterator[str]:
         ]
     )
     options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c max_connections=200"
-    run(
-        [
-            *as_user,
-            str(bin_dir / "pg_ctl"),
-            "-D",
-            str(data / "db"),
-            "-o",
-            options,
-            "-l",
-            str(data / "log"),
-            "-w",
-            "start",
-        ]
-    )
+    pg_ctl = [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data / "db")]
+    run([*pg_ctl, "-o", options, "-l", str(data / "log"), "-w", "start"])
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        yield PostgresCluster(url, pg_ctl, data / "log")
     finally:
-        subprocess.run(
-            [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data / "db"), "-m", "immediate", "stop"],
-            capture_output=True,
-            timeout=60,
-        )
+        subprocess.run([*pg_ctl, "-m", "immediate", "stop"], capture_output=True, timeout=60)
         shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_cluster: PostgresCluster) -> str:
+    """The URL of the test cluster."""
+    return postgres_cluster.url
 
 
 @pytest.fixture

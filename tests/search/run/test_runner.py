@@ -125,10 +125,15 @@ def test_trial_of_a_dead_process_is_failed_and_requeued_at_once(storage_url: str
     trial = running_trial(study)
     owned_by_a_dead_process(study, trial)
     live = running_trial(study)
-    study._storage.set_trial_system_attr(live._trial_id, schema.OWNER, owner())
+    worker = subprocess.Popen(["sleep", "60"])  # another worker of this host, alive
+    study._storage.set_trial_system_attr(live._trial_id, schema.OWNER, owner(worker.pid))
 
-    with study_lock(storage_url, "s").held():
-        assert fail_dead_trials(study) == [trial.number]
+    try:
+        with study_lock(storage_url, "s").held():
+            assert fail_dead_trials(study) == [trial.number]
+    finally:
+        worker.kill()
+        worker.wait()
     assert study.trials[trial.number].user_attrs[schema.FAIL_REASON] == "process died"
     assert study.trials[live.number].state == TrialState.RUNNING
     (requeued,) = study.get_trials(states=(TrialState.WAITING,))
