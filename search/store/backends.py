@@ -100,9 +100,12 @@ class AdvisoryLock:
     on it), keyed by the study's name."""
 
     def __init__(self, url: str, study_name: str) -> None:
+        # One session kept between claims (a new one costs a round of authentication each).
         self._engine = sqlalchemy.create_engine(
             url,
-            poolclass=sqlalchemy.pool.NullPool,
+            pool_size=1,
+            max_overflow=0,
+            pool_pre_ping=True,
             connect_args={"options": _lock_session()},
         )
         digest = hashlib.sha256(f"lstm-search:{study_name}".encode()).digest()
