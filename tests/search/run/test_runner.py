@@ -381,3 +381,17 @@ def test_a_heartbeat_held_up_by_another_programs_sqlite_write_lock_is_not_death(
     with study_lock(storage_url, "s").held():
         assert fail_dead_trials(study) == []
     assert study.trials[0].state == TrialState.RUNNING
+
+
+def test_a_process_killed_between_requeueing_and_failing_its_trial_is_requeued_once(
+    storage_url: str,
+) -> None:
+    study = new_study(storage_url)
+    trial = running_trial(study)
+    owned_by_a_dead_process(study, trial)
+    requeue(study, study.trials[0], counted=False)  # the give-back's first write; then killed
+    with study_lock(storage_url, "s").held():
+        assert fail_dead_trials(study) == [0]
+    assert study.trials[0].state == TrialState.FAIL
+    (waiting,) = study.get_trials(states=(TrialState.WAITING,))
+    assert waiting.params == trial.params
