@@ -39,7 +39,7 @@ from search.store.optuna_internals import (
 from search.store.reconnect import connection_lost, retrying
 from search.store.slots import fail_dead_trials, owner
 from search.store.storage import requeue
-from search.store.trials import counts
+from search.store.trials import FINISHED, count, counts
 from search.strategies.finite import FiniteSampler
 
 MAX_CONSECUTIVE_FAILURES = 5
@@ -121,8 +121,13 @@ def _take_slot(study: optuna.Study, target: int) -> tuple[int | None, int]:
     The trial has its owner and a first heartbeat before the lock is released: one without them
     could never be found dead (Optuna ignores trials that never beat).
     """
-    fail_dead_trials(study)
-    finished, running = counts(study)
+    # One read of the study's unfinished trials and the cached finished ones serves the whole
+    # claim; a second only when a dead trial was requeued.
+    states = (*FINISHED, TrialState.RUNNING, TrialState.WAITING)
+    trials = study.get_trials(deepcopy=False, states=states)
+    if fail_dead_trials(study, [t for t in trials if t.state == TrialState.RUNNING]):
+        trials = study.get_trials(deepcopy=False, states=states)
+    finished, running = count(trials)
     if finished + running >= target:
         return None, finished
     if isinstance(study.sampler, FiniteSampler) and study.sampler.is_exhausted(study):
@@ -130,7 +135,7 @@ def _take_slot(study: optuna.Study, target: int) -> tuple[int | None, int]:
             "every remaining grid cell has failed too often; look at the failed "
             "trials' fail_reason (lstm-search show) and adjust the space"
         )
-    trial_id = pop_waiting_trial(study)
+    trial_id = pop_waiting_trial(study, [t for t in trials if t.state == TrialState.WAITING])
     if trial_id is None:
         trial_id = create_running_trial(study, {schema.OWNER: owner()})
     else:

@@ -41,19 +41,22 @@ def _pid_space() -> str:
         return socket.gethostname()
 
 
-def fail_dead_trials(study: optuna.Study) -> list[int]:
+def fail_dead_trials(study: optuna.Study, running: list[FrozenTrial] | None = None) -> list[int]:
     """Fail and requeue RUNNING trials whose process is gone; return their numbers.
 
     Trials of this host are checked by pid at once; others by Optuna's heartbeat grace period.
-    Call it only while holding the study's lock.
+    `running` is the study's RUNNING trials when the caller has just read them. Call it only
+    while holding the study's lock.
     """
     silent = f"heartbeat silent for over {GRACE_SECONDS} s (its process or machine was lost)"
     failed = []
     for trial in fail_stale_trials(study, schema.FAIL_REASON, silent):  # other hosts
         requeue(study, trial)
         failed.append(trial.number)
-    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        if _is_orphan(trial):
+    if running is None:
+        running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    for trial in running:
+        if trial.state == TrialState.RUNNING and _is_orphan(trial):
             # Under the lock no other worker can finish it between these two writes.
             fail_with_reason(study, trial, schema.FAIL_REASON, schema.PROCESS_DIED)
             requeue(study, stored_trial(study, trial))

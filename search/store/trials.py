@@ -20,9 +20,13 @@ class TrialCounts(NamedTuple):
 
 def counts(study: optuna.Study) -> TrialCounts:
     """How many of the study's trials are finished and how many are running."""
-    trials = study.get_trials(deepcopy=False, states=(*FINISHED, TrialState.RUNNING))
+    return count(study.get_trials(deepcopy=False, states=(*FINISHED, TrialState.RUNNING)))
+
+
+def count(trials: list[FrozenTrial]) -> TrialCounts:
+    """How many of `trials` are finished and how many are running."""
     finished = sum(t.state in FINISHED for t in trials)
-    return TrialCounts(finished, len(trials) - finished)
+    return TrialCounts(finished, sum(t.state == TrialState.RUNNING for t in trials))
 
 
 def best_trial(study: optuna.Study) -> FrozenTrial | None:
