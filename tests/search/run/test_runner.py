@@ -120,6 +120,27 @@ def owned_by_a_dead_process(study: optuna.Study, trial: optuna.Trial) -> None:
     study._storage.record_heartbeat(trial._trial_id)
 
 
+def running_elsewhere(study: optuna.Study, host: str) -> optuna.Trial:
+    """A trial claimed by a live worker in another pid space (`host`), its heartbeat just beaten."""
+    trial = running_trial(study)
+    elsewhere = {**owner(), "host": host, "pid": 999_999_999}
+    study._storage.set_trial_system_attr(trial._trial_id, schema.OWNER, elsewhere)
+    study._storage.record_heartbeat(trial._trial_id)
+    return trial
+
+
+def last_beat_ago(url: str, seconds: int) -> None:
+    """Move every heartbeat `seconds` into the past."""
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+        db.execute(f"UPDATE trial_heartbeats SET heartbeat = datetime('now', '-{seconds} seconds')")
+
+
+def judged_dead(study: optuna.Study, url: str) -> list[int]:
+    """The trials a claim would fail as dead now."""
+    with study_lock(url, "s").held():
+        return fail_dead_trials(study)
+
+
 def test_trial_of_a_dead_process_is_failed_and_requeued_at_once(storage_url: str) -> None:
     study = new_study(storage_url)
     trial = running_trial(study)
@@ -168,14 +189,10 @@ def test_a_trial_of_a_machine_with_the_same_hostname_is_left_to_the_heartbeat(
     storage_url: str,
 ) -> None:
     study = new_study(storage_url)
-    trial = running_trial(study)
     # A cloned machine: same hostname, the same initial pid namespace, another boot.
     boot, namespace = str(owner()["host"]).split("/", 1)
-    clone = {**owner(), "host": f"{boot[::-1]}/{namespace}", "pid": 999_999_999}
-    study._storage.set_trial_system_attr(trial._trial_id, schema.OWNER, clone)
-    study._storage.record_heartbeat(trial._trial_id)
-    with study_lock(storage_url, "s").held():
-        assert fail_dead_trials(study) == []
+    running_elsewhere(study, f"{boot[::-1]}/{namespace}")
+    assert judged_dead(study, storage_url) == []
     assert study.trials[0].state == TrialState.RUNNING
 
 
@@ -294,17 +311,11 @@ def test_a_trial_whose_heartbeat_fell_silent_fails_with_its_reason_and_restarts_
     storage_url: str,
 ) -> None:
     study = new_study(storage_url)
-    trial = running_trial(study)
+    trial = running_elsewhere(study, "another-machine")
     trial.set_user_attr(schema.SEED, 7)
     trial.report(0.5, 1)
-    elsewhere = {**owner(), "host": "another-machine", "pid": 1}
-    study._storage.set_trial_system_attr(trial._trial_id, schema.OWNER, elsewhere)
-    study._storage.record_heartbeat(trial._trial_id)
-    # Its machine was lost five minutes ago: the heartbeat stopped then.
-    with sqlite3.connect(storage_url.removeprefix("sqlite:///")) as db:
-        db.execute("UPDATE trial_heartbeats SET heartbeat = datetime('now', '-5 minutes')")
-    with study_lock(storage_url, "s").held():
-        assert fail_dead_trials(study) == [trial.number]
+    last_beat_ago(storage_url, 300)  # its machine was lost five minutes ago
+    assert judged_dead(study, storage_url) == [trial.number]
     failed = study.trials[trial.number]
     assert failed.state == TrialState.FAIL
     assert failed.user_attrs[schema.FAIL_REASON].startswith(
@@ -317,12 +328,8 @@ def test_a_trial_whose_heartbeat_fell_silent_fails_with_its_reason_and_restarts_
 
 def test_trial_of_another_pid_namespace_is_left_to_the_heartbeat(storage_url: str) -> None:
     study = new_study(storage_url)
-    trial = running_trial(study)
-    elsewhere = {**owner(), "host": f"{owner()['host']}-other-container", "pid": 999_999_999}
-    study._storage.set_trial_system_attr(trial._trial_id, schema.OWNER, elsewhere)
-    study._storage.record_heartbeat(trial._trial_id)
-    with study_lock(storage_url, "s").held():
-        assert fail_dead_trials(study) == []
+    running_elsewhere(study, f"{owner()['host']}-other-container")
+    assert judged_dead(study, storage_url) == []
     assert study.trials[0].state == TrialState.RUNNING
 
 
@@ -369,17 +376,11 @@ def test_a_heartbeat_held_up_by_another_programs_sqlite_write_lock_is_not_death(
     storage_url: str,
 ) -> None:
     study = new_study(storage_url)
-    trial = running_trial(study)
-    elsewhere = {**owner(), "host": "another-machine", "pid": 1}
-    study._storage.set_trial_system_attr(trial._trial_id, schema.OWNER, elsewhere)
-    study._storage.record_heartbeat(trial._trial_id)
+    running_elsewhere(study, "another-machine")
     # Another program held the write lock for the whole busy timeout: the worker's next beat
     # waited that long, one interval after the last.
-    held_up = SQLITE_BUSY_SECONDS + HEARTBEAT_SECONDS
-    with sqlite3.connect(storage_url.removeprefix("sqlite:///")) as db:
-        db.execute(f"UPDATE trial_heartbeats SET heartbeat = datetime('now', '-{held_up} seconds')")
-    with study_lock(storage_url, "s").held():
-        assert fail_dead_trials(study) == []
+    last_beat_ago(storage_url, SQLITE_BUSY_SECONDS + HEARTBEAT_SECONDS)
+    assert judged_dead(study, storage_url) == []
     assert study.trials[0].state == TrialState.RUNNING
 
 
