@@ -6,26 +6,29 @@ For each storage (a fresh SQLite file; PostgreSQL too with --postgres, whose stu
 `claims-*` are replaced) and each size, fills a study with that many finished trials shaped like
 the default job's (five parameters, 30 intermediate values, its user attributes), then claims
 `--claims` trials with the runner's own code in one worker process, as a worker does between
-its trials: the first claim (cold: the worker reads the study once) is printed apart, then the
-median and maximum of the others, for the time under the lock (dead-trial check, counts,
-creating the trial) and for the whole claim (with the random sampler's draw after the lock).
+its trials: the first claim (cold: the worker reads the whole study once) is printed apart,
+then the median and maximum of the others, for the time the lock is held (dead-trial check,
+counts, creating the trial) and for the whole claim (with the reads before the lock and the
+random sampler's draw after it).
 Each claimed trial is told COMPLETE at once.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import optuna
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.trial import TrialState, create_trial
 
-from search.run.runner import _started, _take_slot
-from search.store.backends import study_lock
+from search.run.runner import _claim
+from search.store.backends import StudyLock, study_lock
 from search.store.storage import open_storage
 
 DISTRIBUTIONS = {
@@ -57,8 +60,28 @@ def finished_trial(number: int) -> optuna.trial.FrozenTrial:
     )
 
 
-def measure(url: str, size: int, claims: int) -> tuple[float, list[float], list[float]]:
-    """Seconds of the cold claim, then under the lock and in all of the others."""
+class TimedLock:
+    """The study's lock, noting how long each hold lasted (from acquiring to releasing)."""
+
+    def __init__(self, lock: StudyLock) -> None:
+        self.lock = lock
+        self.holds: list[float] = []
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        with self.lock.held():
+            started = time.perf_counter()
+            try:
+                yield
+            finally:
+                self.holds.append(time.perf_counter() - started)
+
+    def close(self) -> None:
+        self.lock.close()
+
+
+def measure(url: str, size: int, claims: int) -> tuple[float, float, list[float], list[float]]:
+    """Seconds of the cold claim (holding the lock, whole), then of the others."""
     name = f"claims-{size}"
     if name in optuna.get_all_study_names(url):
         optuna.delete_study(study_name=name, storage=url)
@@ -67,20 +90,16 @@ def measure(url: str, size: int, claims: int) -> tuple[float, list[float], list[
     worker = optuna.load_study(
         study_name=name, storage=open_storage(url), sampler=optuna.samplers.RandomSampler(0)
     )
-    lock = study_lock(url, name)
-    locked, whole = [], []
+    lock = TimedLock(study_lock(url, name))
+    whole = []
     for _ in range(claims + 1):
         started = time.perf_counter()
-        with lock.held():
-            trial_id, _ = _take_slot(worker, size + claims + 1)
-        held = time.perf_counter() - started
-        assert trial_id is not None
-        trial = _started(worker, trial_id)
+        trial, _ = _claim(worker, size + claims + 1, lock)
         whole.append(time.perf_counter() - started)
-        locked.append(held)
+        assert trial is not None
         worker.tell(trial, trial.suggest_float("x", 0, 1))
     lock.close()
-    return whole[0], locked[1:], whole[1:]
+    return lock.holds[0], whole[0], lock.holds[1:], whole[1:]
 
 
 def main() -> None:
@@ -91,8 +110,8 @@ def main() -> None:
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     print(
-        f"{'storage':<10} {'finished':>8} {'cold ms':>8} {'lock ms (median, max)':>22} "
-        f"{'claim ms (median, max)':>23}"
+        f"{'storage':<10} {'finished':>8} {'cold: lock ms':>13} {'claim ms':>8} "
+        f"{'lock ms (median, max)':>22} {'claim ms (median, max)':>23}"
     )
     with tempfile.TemporaryDirectory() as folder:
         storages = {"sqlite": f"sqlite:///{Path(folder) / 'claims.db'}"}
@@ -100,9 +119,9 @@ def main() -> None:
             storages["postgresql"] = args.postgres
         for size in args.sizes:
             for label, url in storages.items():
-                cold, locked, whole = measure(url, size, args.claims)
+                cold_lock, cold, locked, whole = measure(url, size, args.claims)
                 print(
-                    f"{label:<10} {size:>8,} {cold * 1000:8.1f} "
+                    f"{label:<10} {size:>8,} {cold_lock * 1000:13.1f} {cold * 1000:8.1f} "
                     f"{statistics.median(locked) * 1000:13.1f}, {max(locked) * 1000:6.1f} "
                     f"{statistics.median(whole) * 1000:14.1f}, {max(whole) * 1000:6.1f}",
                     flush=True,

@@ -43,6 +43,8 @@ from search.store.trials import FINISHED, count, counts
 from search.strategies.finite import FiniteSampler
 
 MAX_CONSECUTIVE_FAILURES = 5
+CLAIM_READS = (*FINISHED, TrialState.RUNNING, TrialState.WAITING)
+"""The trials a claim reads: what fills slots, and the queue."""
 WAIT_SECONDS = 2.0
 
 Objective = Callable[[optuna.Trial], float]
@@ -98,6 +100,10 @@ def _claim(study: optuna.Study, target: int, lock: StudyLock) -> tuple[optuna.Tr
     slot taken when Ctrl-C arrived is given back before the interrupt goes on.
     """
     taken: list[int] = []
+    # Read the study before taking the lock: Optuna's cache then holds every trial finished so
+    # far, and the read under the lock fetches only what changed since (a fresh worker's first
+    # read of a 10,000-trial study takes seconds, which no other worker should wait for).
+    study.get_trials(deepcopy=False, states=CLAIM_READS)
     try:
         with lock.held(), _interrupts_deferred():
             trial_id, finished = _take_slot(study, target)
@@ -123,10 +129,9 @@ def _take_slot(study: optuna.Study, target: int) -> tuple[int | None, int]:
     """
     # One read of the study's unfinished trials and the cached finished ones serves the whole
     # claim; a second only when a dead trial was requeued.
-    states = (*FINISHED, TrialState.RUNNING, TrialState.WAITING)
-    trials = study.get_trials(deepcopy=False, states=states)
+    trials = study.get_trials(deepcopy=False, states=CLAIM_READS)
     if fail_dead_trials(study, [t for t in trials if t.state == TrialState.RUNNING]):
-        trials = study.get_trials(deepcopy=False, states=states)
+        trials = study.get_trials(deepcopy=False, states=CLAIM_READS)
     finished, running = count(trials)
     if finished + running >= target:
         return None, finished
