@@ -80,9 +80,10 @@ def run_trials(
                 return RunOutcome(finished, ran, timed_out=False)
             time.sleep(WAIT_SECONDS)  # the last slots are running elsewhere; one may yet fail
             continue
-        frozen = _run(study, trial, objective, lock)
+        frozen, its_failure = _run(study, trial, objective, lock)
         ran += 1
-        failures_in_a_row = failures_in_a_row + 1 if frozen.state == TrialState.FAIL else 0
+        # Trials lost to the storage or judged dead while paused say nothing of the space.
+        failures_in_a_row = failures_in_a_row + 1 if its_failure else 0
         if on_trial is not None:
             on_trial(frozen)
         if failures_in_a_row >= MAX_CONSECUTIVE_FAILURES:
@@ -160,14 +161,16 @@ def _started(study: optuna.Study, trial_id: int) -> optuna.Trial:
 
 def _run(
     study: optuna.Study, trial: optuna.Trial, objective: Objective, lock: StudyLock
-) -> FrozenTrial:
-    """Run one trial and tell the storage how it ended; Ctrl-C requeues it and re-raises.
+) -> tuple[FrozenTrial, bool]:
+    """Run one trial and tell the storage how it ended: the trial as stored, and whether its
+    configuration failed (TrialFailure); Ctrl-C requeues it and re-raises.
 
     A trial another worker has already failed as dead (this process was paused or cut off past
     the grace period, and the trial requeued) is left as that worker failed it: its result is
     dropped, and the requeued copy runs again. A storage lost during the trial is waited for,
     then the trial is given back, not counted against its parameters.
     """
+    its_failure = False
     with heartbeat(study, trial), contextlib.suppress(UpdateFinishedTrialError):
         try:
             value = objective(trial)
@@ -175,6 +178,7 @@ def _run(
             _tell(study, trial, state=TrialState.PRUNED)
         except TrialFailure as failure:
             _tell(study, trial, state=TrialState.FAIL, reason=str(failure))
+            its_failure = True
         except UpdateFinishedTrialError:
             raise
         except BaseException as error:  # Ctrl-C, SIGTERM or a bug: nothing is lost, re-raise
@@ -183,14 +187,14 @@ def _run(
                     lambda: _give_back(study, trial, lock, schema.STORAGE_LOST, counted=False),
                     f"giving back trial {trial.number}",
                 )
-                return retrying(lambda: stored_trial(study, trial), "reading a trial")
+                return retrying(lambda: stored_trial(study, trial), "reading a trial"), False
             interrupted = isinstance(error, KeyboardInterrupt)
             reason = schema.INTERRUPTED if interrupted else repr(error)
             _give_back(study, trial, lock, reason, counted=not interrupted)
             raise
         else:
             _tell(study, trial, values=value)
-    return retrying(lambda: stored_trial(study, trial), "reading a trial")
+    return retrying(lambda: stored_trial(study, trial), "reading a trial"), its_failure
 
 
 def _tell(study: optuna.Study, trial: optuna.Trial, reason: str | None = None, **ending) -> None:

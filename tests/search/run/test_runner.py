@@ -396,3 +396,19 @@ def test_a_process_killed_between_requeueing_and_failing_its_trial_is_requeued_o
     assert study.trials[0].state == TrialState.FAIL
     (waiting,) = study.get_trials(states=(TrialState.WAITING,))
     assert waiting.params == trial.params
+
+
+def test_trials_judged_dead_while_paused_are_not_the_spaces_failures(storage_url: str) -> None:
+    judge = new_study(storage_url)
+
+    def paused_again_and_again(trial: optuna.Trial) -> float:
+        result = value(trial)
+        if trial.number <= MAX_CONSECUTIVE_FAILURES:
+            fail_with_reason(judge, trial._trial_id, schema.FAIL_REASON, "heartbeat silent")
+            trial.report(result, 1)
+        return result
+
+    study = new_study(storage_url)
+    outcome = run_trials(study, paused_again_and_again, 2, study_lock(storage_url, "s"))
+    assert outcome.finished == 2
+    assert len(study.get_trials(states=(TrialState.FAIL,))) == MAX_CONSECUTIVE_FAILURES + 1
