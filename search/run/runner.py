@@ -218,8 +218,9 @@ def _give_back(
     sees a grid cell free between them.
     """
     with _interrupts_deferred(), lock.held(), contextlib.suppress(UpdateFinishedTrialError):
-        requeue(study, stored_trial(study, trial), counted=counted)
-        if stored_trial(study, trial).state == TrialState.RUNNING:
+        stored = stored_trial(study, trial)
+        requeue(study, stored, counted=counted)
+        if stored.state == TrialState.RUNNING:
             trial.set_user_attr(schema.FAIL_REASON, reason)
             study.tell(trial, state=TrialState.FAIL)
 

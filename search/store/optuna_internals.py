@@ -64,12 +64,9 @@ def record_heartbeat(study: optuna.Study, trial_id: int) -> None:
     study._storage.record_heartbeat(trial_id)
 
 
-def pop_waiting_trial(study: optuna.Study, waiting: list[FrozenTrial] | None = None) -> int | None:
-    """Set a WAITING trial RUNNING, atomically on every storage (what `Study.ask` does first);
-    its id, or None when none is waiting. `waiting` is the study's WAITING trials when the
-    caller has just read them."""
-    if waiting is None:
-        return study._pop_waiting_trial_id()
+def pop_waiting_trial(study: optuna.Study, waiting: list[FrozenTrial]) -> int | None:
+    """Set the first of the `waiting` trials (just read) that no other process took RUNNING,
+    atomically on every storage (what `Study.ask` does first); its id, or None."""
     for trial in waiting:
         try:
             if study._storage.set_trial_state_values(trial._trial_id, state=TrialState.RUNNING):

@@ -106,8 +106,9 @@ def test_interrupted_trial_is_failed_requeued_and_rerun_first(storage_url: str) 
     assert not study.get_trials(states=(TrialState.WAITING,))
 
 
-def owned_by_a_dead_process(study: optuna.Study, trial: optuna.Trial) -> None:
-    """Record as the trial's owner a process of this host that has exited."""
+def running_trial_of_a_dead_process(study: optuna.Study) -> optuna.Trial:
+    """A claimed trial whose owner is a process of this host that has exited."""
+    trial = running_trial(study)
     dead = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"],
         capture_output=True,
@@ -118,6 +119,7 @@ def owned_by_a_dead_process(study: optuna.Study, trial: optuna.Trial) -> None:
         trial._trial_id, schema.OWNER, {**owner(), "pid": int(dead.stdout), "started": "1"}
     )
     study._storage.record_heartbeat(trial._trial_id)
+    return trial
 
 
 def running_elsewhere(study: optuna.Study, host: str) -> optuna.Trial:
@@ -143,8 +145,7 @@ def judged_dead(study: optuna.Study, url: str) -> list[int]:
 
 def test_trial_of_a_dead_process_is_failed_and_requeued_at_once(storage_url: str) -> None:
     study = new_study(storage_url)
-    trial = running_trial(study)
-    owned_by_a_dead_process(study, trial)
+    trial = running_trial_of_a_dead_process(study)
     live = running_trial(study)
     worker = subprocess.Popen(["sleep", "60"])  # another worker of this host, alive
     study._storage.set_trial_system_attr(live._trial_id, schema.OWNER, owner(worker.pid))
@@ -168,7 +169,8 @@ def test_requeued_trial_popped_by_a_process_killed_mid_claim_is_requeued(
     trial = running_trial(study)
     study.tell(trial, state=TrialState.FAIL)
     requeue(study, study.trials[0])
-    popped = pop_waiting_trial(study)  # its claimer died before recording an owner
+    waiting = study.get_trials(states=(TrialState.WAITING,))
+    popped = pop_waiting_trial(study, waiting)  # its claimer died before recording an owner
     with study_lock(storage_url, "s").held():
         assert fail_dead_trials(study) == [1]
     assert study._storage.get_trial(popped).state == TrialState.FAIL
@@ -255,8 +257,7 @@ def test_a_process_that_dies_on_its_trial_is_retried_a_bounded_number_of_times(
     storage_url: str,
 ) -> None:
     study = new_study(storage_url)
-    trial = running_trial(study)
-    owned_by_a_dead_process(study, trial)
+    trial = running_trial_of_a_dead_process(study)
     with study_lock(storage_url, "s").held():
         for _ in range(MAX_RETRIES + 2):  # its process dies every time (say the kernel kills it)
             assert len(fail_dead_trials(study)) == 1
@@ -388,11 +389,9 @@ def test_a_process_killed_between_requeueing_and_failing_its_trial_is_requeued_o
     storage_url: str,
 ) -> None:
     study = new_study(storage_url)
-    trial = running_trial(study)
-    owned_by_a_dead_process(study, trial)
+    trial = running_trial_of_a_dead_process(study)
     requeue(study, study.trials[0], counted=False)  # the give-back's first write; then killed
-    with study_lock(storage_url, "s").held():
-        assert fail_dead_trials(study) == [0]
+    assert judged_dead(study, storage_url) == [0]
     assert study.trials[0].state == TrialState.FAIL
     (waiting,) = study.get_trials(states=(TrialState.WAITING,))
     assert waiting.params == trial.params
