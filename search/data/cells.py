@@ -10,6 +10,7 @@ epoch seconds in a column named with `--time-col`.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -182,8 +183,10 @@ def _parse(column: str, texts: pd.Series, date_format: str) -> pd.DatetimeIndex:
             f"time column {column!r} is empty on line {row + 2}; fill in the time or remove the row"
         )
     try:
-        times = pd.to_datetime(texts, format=date_format, errors="coerce")
-        if times.dtype == object:  # pandas 2.3 keeps time zones that differ between rows as such
+        with warnings.catch_warnings():  # pandas 2.x warns, then keeps them; later ones raise
+            warnings.simplefilter("ignore", FutureWarning)
+            times = pd.to_datetime(texts, format=date_format, errors="coerce")
+        if times.dtype == object:  # time zones that differ between rows, kept as such
             raise ValueError("the rows' time zones differ")
     except (ValueError, TypeError) as error:  # e.g. time zones that differ between rows
         raise DataError(
