@@ -11,9 +11,12 @@ the median refit skill and the median wall time.
 
 Variants:
   time-limit   the former defaults: a 30 s time limit per trial, one validation window, no refit
-  refit        the work budget of 1e10 parameter-windows (no time limit), and the refit
-  budget5e9    the new defaults: the work budget of 5e9 parameter-windows, and the refit
+  refit        the new defaults: the work budget of 1e10 parameter-windows (no time limit), and
+               the refit
+  budget5e9    the new defaults with half the work budget
   folds3       the new defaults with --folds 3
+  folds5       the new defaults with --folds 5 (hyperband judges every epoch of every fold)
+  wilcoxon5    the new defaults with --folds 5 --pruner wilcoxon (judges whole folds)
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ VARIANTS: dict[str, list[str]] = {
     "refit": ["--work-budget", "1e10"],
     "budget5e9": ["--work-budget", "5e9"],
     "folds3": ["--folds", "3"],
+    "folds5": ["--folds", "5"],
+    "wilcoxon5": ["--folds", "5", "--pruner", "wilcoxon"],
 }
 
 
