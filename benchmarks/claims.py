@@ -28,7 +28,9 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution, Int
 from optuna.trial import TrialState, create_trial
 
 from search.run.runner import _claim
-from search.store.backends import StudyLock, study_lock
+from search.store.backends import study_lock
+from search.store.lease import LeaseWatch
+from search.store.locks import StudyLock
 from search.store.storage import open_storage
 
 DISTRIBUTIONS = {
@@ -91,10 +93,11 @@ def measure(url: str, size: int, claims: int) -> tuple[float, float, list[float]
         study_name=name, storage=open_storage(url), sampler=optuna.samplers.RandomSampler(0)
     )
     lock = TimedLock(study_lock(url, name))
+    watch = LeaseWatch()
     whole = []
     for _ in range(claims + 1):
         started = time.perf_counter()
-        trial, _ = _claim(worker, size + claims + 1, lock)
+        trial, _ = _claim(worker, size + claims + 1, lock, watch)
         whole.append(time.perf_counter() - started)
         assert trial is not None
         worker.tell(trial, trial.suggest_float("x", 0, 1))

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from optuna.storages import RDBStorage
+from optuna.storages import BaseStorage
 from optuna.trial import FrozenTrial, TrialState
 
 from search.cli.options import search_parser
@@ -181,7 +181,7 @@ def _run_one(checked: Plan) -> None:
 
 
 def _trials(
-    storage: RDBStorage, name: str, states: Sequence[TrialState] | None = None
+    storage: BaseStorage, name: str, states: Sequence[TrialState] | None = None
 ) -> list[FrozenTrial]:
     """The study's trials in `states` (all when None); none while it does not exist."""
     try:

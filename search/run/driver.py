@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import optuna
 from optuna.samplers import BaseSampler
-from optuna.storages import RDBStorage
+from optuna.storages import BaseStorage
 from optuna.trial import FrozenTrial
 
 from search.data.series import load_series
@@ -59,7 +59,7 @@ class Plan:
     config: dict[str, object]
     name: str
     url: str
-    storage: RDBStorage
+    storage: BaseStorage
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 Optuna counts trials per process (`n_trials`) or after the fact (`MaxTrialsCallback`), so workers
 sharing a study overshoot. Here a worker takes the lock all workers of the study share (the
-storage backend's: an advisory lock on PostgreSQL, an flock beside a SQLite file), counts the
+storage backend's: an advisory lock on PostgreSQL, an flock beside a SQLite or journal file, a
+lease on the `lstm-search serve` proxy), counts the
 trials that are finished or running, and creates its trial only if that count is below N: no two
 workers can take the last slot. The sampler runs after the lock is released (it reads the whole
 study), except a finite sampler's, whose choice of cell is part of the claim. Trials go through
@@ -25,13 +26,12 @@ from optuna.trial import FrozenTrial, TrialState
 from search.errors import SearchAborted, TrialFailure
 from search.run.process import raise_if_stopped
 from search.store import schema
-from search.store.backends import StudyLock
+from search.store.lease import LeaseWatch, fresh_lease, renew, renewing
+from search.store.locks import StudyLock
 from search.store.optuna_internals import (
     create_running_trial,
     fail_with_reason,
-    heartbeat,
     pop_waiting_trial,
-    record_heartbeat,
     set_system_attr,
     start_trial,
     stored_trial,
@@ -70,11 +70,12 @@ def run_trials(
     """Run trials until the study holds `target` finished ones (or `timeout` seconds pass)."""
     started = time.monotonic()
     ran = failures_in_a_row = 0
+    watch = LeaseWatch()
     while True:
         raise_if_stopped()
         if timeout is not None and time.monotonic() - started >= timeout:
             return RunOutcome(counts(study).finished, ran, timed_out=True)
-        trial, finished = retrying(lambda: _claim(study, target, lock), "claiming a trial")
+        trial, finished = retrying(lambda: _claim(study, target, lock, watch), "claiming a trial")
         if trial is None:
             if finished >= target:
                 return RunOutcome(finished, ran, timed_out=False)
@@ -94,7 +95,9 @@ def run_trials(
             )
 
 
-def _claim(study: optuna.Study, target: int, lock: StudyLock) -> tuple[optuna.Trial | None, int]:
+def _claim(
+    study: optuna.Study, target: int, lock: StudyLock, watch: LeaseWatch
+) -> tuple[optuna.Trial | None, int]:
     """Take a free slot, if any: the new trial (None when none is free) and the finished count.
 
     Waiting for the lock lets Ctrl-C through; the work under it is never cut in half, and a
@@ -107,7 +110,7 @@ def _claim(study: optuna.Study, target: int, lock: StudyLock) -> tuple[optuna.Tr
     study.get_trials(deepcopy=False, states=CLAIM_READS)
     try:
         with lock.held(), _interrupts_deferred():
-            trial_id, finished = _take_slot(study, target)
+            trial_id, finished = _take_slot(study, target, watch)
             if trial_id is None:
                 return None, finished
             taken.append(trial_id)
@@ -122,16 +125,16 @@ def _claim(study: optuna.Study, target: int, lock: StudyLock) -> tuple[optuna.Tr
         raise
 
 
-def _take_slot(study: optuna.Study, target: int) -> tuple[int | None, int]:
+def _take_slot(study: optuna.Study, target: int, watch: LeaseWatch) -> tuple[int | None, int]:
     """Under the study's lock: requeue dead trials, then create a RUNNING trial if a slot is free.
 
-    The trial has its owner and a first heartbeat before the lock is released: one without them
-    could never be found dead (Optuna ignores trials that never beat).
+    The trial has its owner and lease before the lock is released: one without them could never
+    be found dead.
     """
     # One read of the study's unfinished trials and the cached finished ones serves the whole
     # claim; a second only when a dead trial was requeued.
     trials = study.get_trials(deepcopy=False, states=CLAIM_READS)
-    if fail_dead_trials(study, [t for t in trials if t.state == TrialState.RUNNING]):
+    if fail_dead_trials(study, [t for t in trials if t.state == TrialState.RUNNING], watch):
         trials = study.get_trials(deepcopy=False, states=CLAIM_READS)
     finished, running = count(trials)
     if finished + running >= target:
@@ -143,10 +146,10 @@ def _take_slot(study: optuna.Study, target: int) -> tuple[int | None, int]:
         )
     trial_id = pop_waiting_trial(study, [t for t in trials if t.state == TrialState.WAITING])
     if trial_id is None:
-        trial_id = create_running_trial(study, {schema.OWNER: owner()})
+        trial_id = create_running_trial(study, {schema.OWNER: owner(), schema.LEASE: fresh_lease()})
     else:
         set_system_attr(study, trial_id, schema.OWNER, owner())
-    record_heartbeat(study, trial_id)
+        renew(study, trial_id)
     return trial_id, finished
 
 
@@ -171,7 +174,7 @@ def _run(
     then the trial is given back, not counted against its parameters.
     """
     its_failure = False
-    with heartbeat(study, trial), contextlib.suppress(UpdateFinishedTrialError):
+    with renewing(study, trial), contextlib.suppress(UpdateFinishedTrialError):
         try:
             value = objective(trial)
         except optuna.TrialPruned:

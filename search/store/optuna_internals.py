@@ -1,22 +1,19 @@
 """The private Optuna calls lstm-search relies on, in one place to check on each Optuna upgrade.
 
 Optuna's public API has no way to read a study's trials past the pruner's filter or through the
-samplers' cache, to set a system attribute, or to beat a trial's heartbeat outside
-`Study.optimize`; these do.
+samplers' cache, to set a system attribute, or to pop a queued trial or create a running one
+outside `Study.ask`; these do.
 """
 
 from __future__ import annotations
 
-import contextlib
-import threading
-from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import optuna
 from optuna.distributions import BaseDistribution
+from optuna.storages import BaseStorage
 from optuna.trial import FrozenTrial, TrialState
-
-from search.store.reconnect import connection_lost
 
 
 def all_trials(study: optuna.Study) -> list[FrozenTrial]:
@@ -59,11 +56,6 @@ def fail_with_reason(study: optuna.Study, trial: TrialRef, key: str, reason: str
     study._storage.set_trial_state_values(_trial_id(trial), state=TrialState.FAIL)
 
 
-def record_heartbeat(study: optuna.Study, trial_id: int) -> None:
-    """One heartbeat now: Optuna ignores a trial that never beat when it looks for dead ones."""
-    study._storage.record_heartbeat(trial_id)
-
-
 def pop_waiting_trial(study: optuna.Study, waiting: list[FrozenTrial]) -> int | None:
     """Set the first of the `waiting` trials (just read) that no other process took RUNNING,
     atomically on every storage (what `Study.ask` does first); its id, or None."""
@@ -89,47 +81,6 @@ def start_trial(study: optuna.Study, trial_id: int) -> optuna.Trial:
     return optuna.Trial(study, trial_id)
 
 
-@contextlib.contextmanager
-def heartbeat(study: optuna.Study, trial: optuna.Trial) -> Iterator[None]:
-    """Beat the trial's heartbeat in a thread for the duration of the block. Unlike Optuna's
-    thread, which dies at the first error, a beat the storage cannot take is skipped."""
-    storage = study._storage
-    interval = storage.get_heartbeat_interval()
-    stopped = threading.Event()
-
-    def beat() -> None:
-        while not stopped.wait(interval):
-            try:
-                storage.record_heartbeat(trial._trial_id)
-            except Exception as error:
-                if not connection_lost(error):
-                    raise
-
-    thread = threading.Thread(target=beat, name=f"heartbeat of trial {trial.number}", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stopped.set()
-        thread.join()
-
-
-def fail_stale_trials(study: optuna.Study, key: str, reason: str) -> list[FrozenTrial]:
-    """Optuna's heartbeat check, with a reason: fail RUNNING trials silent past the grace period,
-    storing `reason` in user attribute `key` first (a failed trial can no longer take one);
-    return the trials this call failed."""
-    storage = study._storage
-    failed = []
-    for trial_id in storage._get_stale_trial_ids(study._study_id):
-        try:
-            storage.set_trial_user_attr(trial_id, key, reason)
-            if storage.set_trial_state_values(trial_id, state=TrialState.FAIL):
-                failed.append(storage.get_trial(trial_id))
-        except optuna.exceptions.UpdateFinishedTrialError:
-            continue  # another process finished or failed it first
-    return failed
-
-
 def study_system_attr(study: optuna.Study, key: str) -> Any:
     """A system attribute of the study (bookkeeping), or None."""
     return study._storage.get_study_system_attrs(study._study_id).get(key)
@@ -138,3 +89,13 @@ def study_system_attr(study: optuna.Study, key: str) -> Any:
 def set_study_system_attr(study: optuna.Study, key: str, value: Any) -> None:
     """Store a system attribute on the study (bookkeeping, hidden from users' views)."""
     study._storage.set_study_system_attr(study._study_id, key, value)
+
+
+def make_proxy_server(
+    storage: BaseStorage, host: str, port: int, threads: ThreadPoolExecutor
+) -> Any:
+    """Optuna's gRPC storage proxy server for `storage` on host:port, not yet started (what
+    `run_grpc_proxy_server` runs), so that other services can be added to it."""
+    from optuna.storages._grpc.server import make_server
+
+    return make_server(storage, host, port, threads)

@@ -3,6 +3,7 @@ backoff, for a bounded time, instead of ending every worker's search."""
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -20,15 +21,19 @@ T = TypeVar("T")
 
 
 def connection_lost(error: BaseException) -> bool:
-    """Whether `error` says the database could not be reached, rather than that a statement was
-    wrong: the server restarting, refusing connections or cut off. Optuna re-raises the
-    driver's error as a StorageInternalError, so the chain of causes is searched."""
+    """Whether `error` says the storage could not be reached, rather than that a request was
+    wrong: the database server or the gRPC proxy restarting, refusing connections or cut off.
+    Optuna re-raises the driver's error as a StorageInternalError, so the chain of causes is
+    searched."""
+    grpc = sys.modules.get("grpc")  # no gRPC error without it
     cause: BaseException | None = error
     while cause is not None:
         if isinstance(cause, sqlalchemy.exc.DBAPIError):
             return cause.connection_invalidated or isinstance(
                 cause, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError
             )
+        if grpc is not None and isinstance(cause, grpc.RpcError):
+            return cause.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
         cause = cause.__cause__ or cause.__context__
     return False
 
@@ -60,4 +65,6 @@ def _first_line(error: BaseException) -> str:
     """The driver's own message of a lost connection, first line."""
     while not isinstance(error, sqlalchemy.exc.DBAPIError) and error.__cause__ is not None:
         error = error.__cause__
-    return str(getattr(error, "orig", error)).strip().splitlines()[0]
+    details = getattr(error, "details", None)  # a gRPC error's message
+    message = details() if callable(details) else str(getattr(error, "orig", error))
+    return (message.strip().splitlines() or [type(error).__name__])[0]

@@ -62,6 +62,9 @@ NOTE_WRITTEN = "lstm_search:note_sha256"
 # Trial system attributes.
 OWNER = "lstm_search:owner"
 """The process running the trial: {host, pid, started}."""
+LEASE = "lstm_search:lease"
+"""Renewed by the trial's worker while it runs (store/lease.py); a lease that stops changing
+marks a lost worker."""
 GRID_CELL = "lstm_search:grid_cell"
 """Index of the grid cell the trial runs."""
 REQUEUED_FROM = "lstm_search:requeued_from"

@@ -1,7 +1,7 @@
 """Who holds a trial slot, and freeing the slots of dead processes.
 
 A worker claims a slot under the study's lock (run/runner.py); a trial left RUNNING by a dead
-process would hold its slot until the heartbeat's grace period ends. Trials record their owner
+process would hold its slot until its lease expires (store/lease.py). Trials record their owner
 (host, pid, process start), so a worker on the same host fails and requeues them at once.
 """
 
@@ -11,11 +11,13 @@ import os
 import socket
 
 import optuna
+from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import FrozenTrial, TrialState
 
 from search.store import schema
-from search.store.optuna_internals import fail_stale_trials, fail_with_reason, stored_trial
-from search.store.storage import FAILED_TRIAL, GRACE_SECONDS, requeue
+from search.store.lease import GRACE_SECONDS, LeaseWatch
+from search.store.optuna_internals import fail_with_reason, stored_trial
+from search.store.storage import FAILED_TRIAL, requeue
 
 BOOT_ID = "/proc/sys/kernel/random/boot_id"
 
@@ -41,26 +43,34 @@ def _pid_space() -> str:
         return socket.gethostname()
 
 
-def fail_dead_trials(study: optuna.Study, running: list[FrozenTrial] | None = None) -> list[int]:
-    """Fail and requeue RUNNING trials whose process is gone; return their numbers.
+def fail_dead_trials(
+    study: optuna.Study, running: list[FrozenTrial], watch: LeaseWatch
+) -> list[int]:
+    """Fail and requeue the RUNNING trials among `running` (just read) whose process is gone;
+    return their numbers.
 
-    Trials of this host are checked by pid at once; others by Optuna's heartbeat grace period.
-    `running` is the study's RUNNING trials when the caller has just read them. Call it only
-    while holding the study's lock.
+    Trials of this host are checked by pid at once; others by their lease, as `watch` has seen
+    it. Call it only while holding the study's lock: no other worker can then requeue the same
+    trial between the two writes, and one that finished meanwhile is left as it ended.
     """
-    silent = f"heartbeat silent for over {GRACE_SECONDS} s (its process or machine was lost)"
+    silent = f"lease unchanged for over {GRACE_SECONDS} s (its process or machine was lost)"
+    expired = {t.number for t in watch.expired(running)}
     failed = []
-    for trial in fail_stale_trials(study, schema.FAIL_REASON, silent):  # other hosts
-        requeue(study, trial)
-        failed.append(trial.number)
-    if running is None:
-        running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
     for trial in running:
-        if trial.state == TrialState.RUNNING and _is_orphan(trial):
-            # Under the lock no other worker can finish it between these two writes.
-            fail_with_reason(study, trial, schema.FAIL_REASON, schema.PROCESS_DIED)
-            requeue(study, stored_trial(study, trial))
-            failed.append(trial.number)
+        if trial.state != TrialState.RUNNING:
+            continue
+        if _is_orphan(trial):
+            reason = schema.PROCESS_DIED
+        elif trial.number in expired:
+            reason = silent
+        else:
+            continue
+        try:
+            fail_with_reason(study, trial, schema.FAIL_REASON, reason)
+        except UpdateFinishedTrialError:
+            continue  # its worker was alive after all, and finished it
+        requeue(study, stored_trial(study, trial))
+        failed.append(trial.number)
     return failed
 
 
@@ -70,7 +80,7 @@ def _is_orphan(trial: FrozenTrial) -> bool:
         # A claim creates its trial with the owner, or pops a requeued one and records the owner
         # before releasing the lock, and this runs under the lock: a requeued trial without one
         # was popped by a process that died while claiming it. Any other trial is not ours
-        # (a plain Optuna client's) and is left to Optuna's heartbeat.
+        # (a plain Optuna client's) and is left alone.
         return FAILED_TRIAL in trial.system_attrs
     if recorded.get("host") != _pid_space():
         return False

@@ -1,32 +1,21 @@
-"""The one storage every command reads and writes: an Optuna RDB storage, made safe to share.
-
-SQLite gets write-ahead logging (readers such as the dashboard never block the search) and a
-busy timeout on every connection; every storage gets Optuna's heartbeat, so a trial whose process
-died is failed and its parameters requeued by whichever worker looks next.
-"""
+"""The one storage every command reads and writes, chosen by its URL, and the queue of trials
+to run again: a trial lost with its process is requeued by whichever worker finds it
+(store/slots.py)."""
 
 from __future__ import annotations
 
 import os
-import warnings
 
 import optuna
-import sqlalchemy
-from optuna.storages import RDBStorage
+from optuna.storages import BaseStorage
 from optuna.trial import FrozenTrial, TrialState
 
-from search.errors import ConfigError
 from search.store import schema
-from search.store.backends import LONGEST_WAIT_SECONDS, backend, masked
+from search.store.backends import backend
 
 DEFAULT_STORAGE = "sqlite:///studies.db"
 STORAGE_ENV = "LSTM_SEARCH_STORAGE"
 
-# A worker writes a heartbeat every HEARTBEAT_SECONDS while it trains; a RUNNING trial silent for
-# GRACE_SECONDS belongs to a dead process. The grace outlasts the longest wait a live worker's
-# beat can meet (another program holding SQLite's write lock) by three beats.
-HEARTBEAT_SECONDS = 10
-GRACE_SECONDS = LONGEST_WAIT_SECONDS + 3 * HEARTBEAT_SECONDS
 MAX_RETRIES = 3
 # The system attributes Optuna's RetryFailedTrialCallback keeps, so its retried_trial_number and
 # retry_history read ours too.
@@ -79,40 +68,9 @@ def storage_url(url: str | None) -> str:
     return url or os.environ.get(STORAGE_ENV) or DEFAULT_STORAGE
 
 
-def open_storage(url: str, create: bool = True) -> RDBStorage:
-    """An RDBStorage on `url` with heartbeat and requeueing; SQLite in WAL mode with a timeout.
+def open_storage(url: str, create: bool = True) -> BaseStorage:
+    """The storage at `url` (store/backends.py says how each kind is opened).
 
-    With create=False a missing SQLite file is refused instead of created (read-only commands).
+    With create=False a missing file is refused instead of created (read-only commands).
     """
-    engine = backend(url)
-    storage = _rdb_storage(url, engine.engine_kwargs(url, create))
-    engine.prepare_engine(storage.engine)
-    return storage
-
-
-def _rdb_storage(url: str, engine_kwargs: dict[str, object]) -> RDBStorage:
-    with warnings.catch_warnings():
-        # Heartbeat has been "experimental" since Optuna 2.8; the warning tells users nothing.
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        try:
-            return RDBStorage(
-                url,
-                engine_kwargs=engine_kwargs,
-                heartbeat_interval=HEARTBEAT_SECONDS,
-                grace_period=GRACE_SECONDS,
-                heartbeat_stale_trial_callback=requeue,
-            )
-        except (sqlalchemy.exc.DatabaseError, ImportError) as error:
-            reason = str(error).strip().splitlines()[0]
-            raise ConfigError(
-                f"cannot open storage {masked(url)} ({reason}); check the URL, "
-                "the server and the driver (pip install 'lstm-search[postgres]')"
-            ) from error
-        except RuntimeError as error:  # Optuna: a schema this version cannot read
-            if "schema" not in str(error):
-                raise
-            raise ConfigError(
-                f"storage {masked(url)} has a table schema this Optuna "
-                f"({optuna.__version__}) cannot read; open it with the Optuna that wrote it, "
-                "or upgrade: pip install -U optuna"
-            ) from error
+    return backend(url).open(url, create)

@@ -1,6 +1,5 @@
 """The worker loop: exact counts, failures, interrupts and dead processes, on real SQLite."""
 
-import sqlite3
 import subprocess
 import sys
 
@@ -11,17 +10,12 @@ from optuna.trial import TrialState
 from search.errors import SearchAborted, TrialFailure
 from search.run.runner import MAX_CONSECUTIVE_FAILURES, run_trials
 from search.store import schema
-from search.store.backends import SQLITE_BUSY_SECONDS, study_lock
+from search.store.backends import study_lock
+from search.store.lease import GRACE_SECONDS, HEARTBEAT_SECONDS, LeaseWatch, renew
+from search.store.locks import SQLITE_BUSY_SECONDS
 from search.store.optuna_internals import fail_with_reason, pop_waiting_trial
 from search.store.slots import fail_dead_trials, owner
-from search.store.storage import (
-    GRACE_SECONDS,
-    HEARTBEAT_SECONDS,
-    MAX_RETRIES,
-    RETRY_HISTORY,
-    open_storage,
-    requeue,
-)
+from search.store.storage import MAX_RETRIES, RETRY_HISTORY, open_storage, requeue
 from search.store.trials import counts
 from search.strategies import make_sampler
 from search.strategies.grid import MAX_FAILURES
@@ -118,29 +112,34 @@ def running_trial_of_a_dead_process(study: optuna.Study) -> optuna.Trial:
     study._storage.set_trial_system_attr(
         trial._trial_id, schema.OWNER, {**owner(), "pid": int(dead.stdout), "started": "1"}
     )
-    study._storage.record_heartbeat(trial._trial_id)
+    renew(study, trial)
     return trial
 
 
 def running_elsewhere(study: optuna.Study, host: str) -> optuna.Trial:
-    """A trial claimed by a live worker in another pid space (`host`), its heartbeat just beaten."""
+    """A trial claimed by a live worker in another pid space (`host`), its lease just renewed."""
     trial = running_trial(study)
     elsewhere = {**owner(), "host": host, "pid": 999_999_999}
     study._storage.set_trial_system_attr(trial._trial_id, schema.OWNER, elsewhere)
-    study._storage.record_heartbeat(trial._trial_id)
+    renew(study, trial)
     return trial
 
 
-def last_beat_ago(url: str, seconds: int) -> None:
-    """Move every heartbeat `seconds` into the past."""
-    with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
-        db.execute(f"UPDATE trial_heartbeats SET heartbeat = datetime('now', '-{seconds} seconds')")
+class Clock:
+    """A monotonic clock the test moves: a worker watching leases for that long."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
-def judged_dead(study: optuna.Study, url: str) -> list[int]:
-    """The trials a claim would fail as dead now."""
+def judged_dead(study: optuna.Study, url: str, watch: LeaseWatch | None = None) -> list[int]:
+    """The trials a claim would fail as dead now (by `watch`, else by a worker's first look)."""
     with study_lock(url, "s").held():
-        return fail_dead_trials(study)
+        running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+        return fail_dead_trials(study, running, watch or LeaseWatch())
 
 
 def test_trial_of_a_dead_process_is_failed_and_requeued_at_once(storage_url: str) -> None:
@@ -151,8 +150,7 @@ def test_trial_of_a_dead_process_is_failed_and_requeued_at_once(storage_url: str
     study._storage.set_trial_system_attr(live._trial_id, schema.OWNER, owner(worker.pid))
 
     try:
-        with study_lock(storage_url, "s").held():
-            assert fail_dead_trials(study) == [trial.number]
+        assert judged_dead(study, storage_url) == [trial.number]
     finally:
         worker.kill()
         worker.wait()
@@ -171,8 +169,7 @@ def test_requeued_trial_popped_by_a_process_killed_mid_claim_is_requeued(
     requeue(study, study.trials[0])
     waiting = study.get_trials(states=(TrialState.WAITING,))
     popped = pop_waiting_trial(study, waiting)  # its claimer died before recording an owner
-    with study_lock(storage_url, "s").held():
-        assert fail_dead_trials(study) == [1]
+    assert judged_dead(study, storage_url) == [1]
     assert study._storage.get_trial(popped).state == TrialState.FAIL
     (again,) = study.get_trials(states=(TrialState.WAITING,))
     assert again.params == trial.params
@@ -180,14 +177,16 @@ def test_requeued_trial_popped_by_a_process_killed_mid_claim_is_requeued(
 
 def test_a_running_trial_of_a_plain_optuna_client_is_left_alone(storage_url: str) -> None:
     study = new_study(storage_url)
-    plain = optuna.load_study(study_name="s", storage=storage_url)  # no heartbeat, no owner
+    plain = optuna.load_study(study_name="s", storage=storage_url)  # no lease, no owner
     plain.ask()
-    with study_lock(storage_url, "s").held():
-        assert fail_dead_trials(study) == []
+    watch, clock = new_watch()
+    assert judged_dead(study, storage_url, watch) == []
+    clock.now += 10 * GRACE_SECONDS  # it never renews a lease: it has none
+    assert judged_dead(study, storage_url, watch) == []
     assert study.trials[0].state == TrialState.RUNNING
 
 
-def test_a_trial_of_a_machine_with_the_same_hostname_is_left_to_the_heartbeat(
+def test_a_trial_of_a_machine_with_the_same_hostname_is_left_to_its_lease(
     storage_url: str,
 ) -> None:
     study = new_study(storage_url)
@@ -260,7 +259,8 @@ def test_a_process_that_dies_on_its_trial_is_retried_a_bounded_number_of_times(
     trial = running_trial_of_a_dead_process(study)
     with study_lock(storage_url, "s").held():
         for _ in range(MAX_RETRIES + 2):  # its process dies every time (say the kernel kills it)
-            assert len(fail_dead_trials(study)) == 1
+            running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+            assert len(fail_dead_trials(study, running, LeaseWatch())) == 1
             waiting = study.get_trials(states=(TrialState.WAITING,))
             if not waiting:
                 break
@@ -308,26 +308,47 @@ def test_grid_interrupted_at_its_last_cell_resumes_that_cell(storage_url: str, t
     assert completed_cells(resumed) == [4, 8]
 
 
-def test_a_trial_whose_heartbeat_fell_silent_fails_with_its_reason_and_restarts_clean(
+def new_watch() -> tuple[LeaseWatch, Clock]:
+    clock = Clock()
+    return LeaseWatch(clock), clock
+
+
+def test_a_trial_whose_lease_stopped_changing_fails_with_its_reason_and_restarts_clean(
     storage_url: str,
 ) -> None:
     study = new_study(storage_url)
     trial = running_elsewhere(study, "another-machine")
     trial.set_user_attr(schema.SEED, 7)
     trial.report(0.5, 1)
-    last_beat_ago(storage_url, 300)  # its machine was lost five minutes ago
-    assert judged_dead(study, storage_url) == [trial.number]
+    watch, clock = new_watch()
+    assert judged_dead(study, storage_url, watch) == []  # a first look judges nothing
+    clock.now += GRACE_SECONDS - 1
+    assert judged_dead(study, storage_url, watch) == []
+    clock.now += 2  # its machine was lost: the lease has not changed for the whole grace
+    assert judged_dead(study, storage_url, watch) == [trial.number]
     failed = study.trials[trial.number]
     assert failed.state == TrialState.FAIL
     assert failed.user_attrs[schema.FAIL_REASON].startswith(
-        f"heartbeat silent for over {GRACE_SECONDS} s"
+        f"lease unchanged for over {GRACE_SECONDS} s"
     )
     (requeued,) = study.get_trials(states=(TrialState.WAITING,))
     assert requeued.params == failed.params
     assert requeued.user_attrs == {}  # none of the dead trial's seed, results or reason
 
 
-def test_trial_of_another_pid_namespace_is_left_to_the_heartbeat(storage_url: str) -> None:
+def test_a_renewed_lease_keeps_its_trial_however_long_it_runs(storage_url: str) -> None:
+    study = new_study(storage_url)
+    trial = running_elsewhere(study, "another-machine")
+    watch, clock = new_watch()
+    for _ in range(5):  # renewed on time by a machine whose clock says what it likes
+        assert judged_dead(study, storage_url, watch) == []
+        clock.now += GRACE_SECONDS - 1
+        renew(study, trial)
+    assert judged_dead(study, storage_url, watch) == []
+    assert study.trials[0].state == TrialState.RUNNING
+
+
+def test_trial_of_another_pid_namespace_is_left_to_its_lease(storage_url: str) -> None:
     study = new_study(storage_url)
     running_elsewhere(study, f"{owner()['host']}-other-container")
     assert judged_dead(study, storage_url) == []
@@ -343,7 +364,7 @@ def test_a_trial_failed_as_dead_while_its_worker_was_paused_is_dropped_quietly(
         result = value(trial)
         if trial.number == 1:  # meanwhile the other worker failed and requeued it
             frozen = judge._storage.get_trial(trial._trial_id)
-            fail_with_reason(judge, frozen, schema.FAIL_REASON, "heartbeat silent")
+            fail_with_reason(judge, frozen, schema.FAIL_REASON, "lease unchanged")
             requeue(judge, judge._storage.get_trial(trial._trial_id))
             trial.report(result, 1)  # what the training loop does next
         return result
@@ -353,7 +374,7 @@ def test_a_trial_failed_as_dead_while_its_worker_was_paused_is_dropped_quietly(
     assert outcome.finished == 4 and counts(study) == (4, 0)
     dropped = study.trials[1]
     assert dropped.state == TrialState.FAIL
-    assert dropped.user_attrs[schema.FAIL_REASON] == "heartbeat silent"
+    assert dropped.user_attrs[schema.FAIL_REASON] == "lease unchanged"
     assert [t.params for t in study.trials[2:]].count(dropped.params) == 1  # the copy ran
 
 
@@ -373,15 +394,17 @@ def test_ctrl_c_while_a_claim_samples_gives_the_slot_back(storage_url: str) -> N
     assert waiting.system_attrs[RETRY_HISTORY] == []  # an interrupt spends no retry
 
 
-def test_a_heartbeat_held_up_by_another_programs_sqlite_write_lock_is_not_death(
+def test_a_lease_held_up_by_another_programs_sqlite_write_lock_is_not_death(
     storage_url: str,
 ) -> None:
     study = new_study(storage_url)
     running_elsewhere(study, "another-machine")
-    # Another program held the write lock for the whole busy timeout: the worker's next beat
+    watch, clock = new_watch()
+    assert judged_dead(study, storage_url, watch) == []
+    # Another program held the write lock for the whole busy timeout: the worker's next renewal
     # waited that long, one interval after the last.
-    last_beat_ago(storage_url, SQLITE_BUSY_SECONDS + HEARTBEAT_SECONDS)
-    assert judged_dead(study, storage_url) == []
+    clock.now += SQLITE_BUSY_SECONDS + HEARTBEAT_SECONDS
+    assert judged_dead(study, storage_url, watch) == []
     assert study.trials[0].state == TrialState.RUNNING
 
 
@@ -403,7 +426,7 @@ def test_trials_judged_dead_while_paused_are_not_the_spaces_failures(storage_url
     def paused_again_and_again(trial: optuna.Trial) -> float:
         result = value(trial)
         if trial.number <= MAX_CONSECUTIVE_FAILURES:
-            fail_with_reason(judge, trial._trial_id, schema.FAIL_REASON, "heartbeat silent")
+            fail_with_reason(judge, trial._trial_id, schema.FAIL_REASON, "lease unchanged")
             trial.report(result, 1)
         return result
 

@@ -1,4 +1,4 @@
-"""The study's lock and sessions: bounded waits, Ctrl-C through, one lock per database, UTC."""
+"""The study's lock and sessions: bounded waits, Ctrl-C through, one lock per database."""
 
 import os
 import signal
@@ -12,15 +12,12 @@ from pathlib import Path
 
 import optuna
 import pytest
-import sqlalchemy
-from optuna.trial import TrialState
 
 from search.errors import SearchAborted
 from search.run.runner import run_trials
-from search.store import backends
-from search.store.backends import AdvisoryLock, FileLock, backend, study_lock
-from search.store.optuna_internals import record_heartbeat
-from search.store.slots import fail_dead_trials
+from search.store import locks
+from search.store.backends import backend, study_lock
+from search.store.locks import AdvisoryLock, FileLock
 from search.store.storage import open_storage
 
 
@@ -65,7 +62,7 @@ def test_one_database_reached_through_a_symlink_has_one_lock_and_one_artifact_fo
 def test_a_worker_waits_a_bounded_time_for_a_frozen_lock_holder(
     storage_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(backends, "LOCK_WAIT_SECONDS", 1)
+    monkeypatch.setattr(locks, "LOCK_WAIT_SECONDS", 1)
     study = optuna.create_study(storage=open_storage(storage_url), study_name="s")
     with flock_held_elsewhere(tmp_path / "studies.db"):
         started = time.monotonic()
@@ -92,26 +89,10 @@ def test_ctrl_c_while_waiting_for_the_lock_goes_through_and_claims_nothing(
     assert study.trials == []
 
 
-def test_postgres_sessions_in_other_time_zones_agree_on_a_heartbeats_age(
-    fresh_postgres_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    study = optuna.create_study(storage=open_storage(fresh_postgres_url), study_name="s")
-    trial = study.ask()
-    record_heartbeat(study, trial._trial_id)  # a worker in UTC beats
-    monkeypatch.setenv("PGTZ", "Asia/Tokyo")  # another, nine hours ahead, looks
-    storage = open_storage(fresh_postgres_url)
-    tokyo = optuna.load_study(study_name="s", storage=storage)
-    with storage.engine.connect() as connection:
-        assert connection.execute(sqlalchemy.text("SHOW TimeZone")).scalar() == "UTC"
-    assert storage._get_stale_trial_ids(tokyo._study_id) == []
-    assert fail_dead_trials(tokyo) == []
-    assert study.trials[0].state == TrialState.RUNNING
-
-
 def test_postgres_ends_the_session_of_a_frozen_lock_holder(
     fresh_postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(backends, "LOCK_HOLD_SECONDS", 1)
+    monkeypatch.setattr(locks, "LOCK_HOLD_SECONDS", 1)
     frozen, waiting = AdvisoryLock(fresh_postgres_url, "s"), AdvisoryLock(fresh_postgres_url, "s")
     with frozen.held():
         time.sleep(3)  # frozen inside a claim: its session sits idle holding the lock
@@ -123,7 +104,7 @@ def test_postgres_ends_the_session_of_a_frozen_lock_holder(
 def test_postgres_lock_wait_is_bounded(
     fresh_postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(backends, "LOCK_WAIT_SECONDS", 1)
+    monkeypatch.setattr(locks, "LOCK_WAIT_SECONDS", 1)
     holder, waiting = AdvisoryLock(fresh_postgres_url, "s"), AdvisoryLock(fresh_postgres_url, "s")
     with holder.held(), pytest.raises(SearchAborted, match="waited 1 s"), waiting.held():
         pass

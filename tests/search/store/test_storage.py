@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy
 
 from search.errors import ConfigError
-from search.store.backends import SQLITE_BUSY_SECONDS, masked
+from search.store.backends import masked
+from search.store.locks import SQLITE_BUSY_SECONDS
 from search.store.storage import open_storage, storage_url
 
 
@@ -17,10 +18,6 @@ def test_sqlite_uses_wal_and_a_busy_timeout_on_every_connection(storage_url: str
         timeout = connection.execute(sqlalchemy.text("PRAGMA busy_timeout")).scalar()
     assert mode == "wal"
     assert timeout == SQLITE_BUSY_SECONDS * 1000
-
-
-def test_storage_has_heartbeat_for_dead_worker_detection(storage_url: str) -> None:
-    assert open_storage(storage_url).get_heartbeat_interval() is not None
 
 
 def test_storage_url_comes_from_option_then_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -47,13 +44,13 @@ def test_a_malformed_url_is_refused_without_being_repeated(capsys) -> None:
 
     assert main(["studies", "--storage", "post gres://alice:hunter2@db"]) == 2
     err = capsys.readouterr().err
-    assert "hunter2" not in err and "not a database URL" in err
+    assert "hunter2" not in err and "not a storage URL" in err
 
 
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("not a url", "not a database URL"),
+        ("not a url", "not a storage URL"),
         ("mysql://u@h/db", "not supported"),
         ("sqlite:////no/such/dir/s.db", "does not exist"),
     ],

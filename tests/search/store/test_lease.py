@@ -1,0 +1,43 @@
+"""Leases: renewed while a trial runs, judged by the watcher's own clock."""
+
+import time
+
+import optuna
+import pytest
+
+from search.store import lease, schema
+from search.store.lease import LeaseWatch, renew, renewing
+from search.store.storage import open_storage
+
+
+def test_a_running_trial_renews_its_lease_until_it_ends(
+    storage_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lease, "HEARTBEAT_SECONDS", 0.05)
+    study = optuna.create_study(storage=open_storage(storage_url), study_name="s")
+    trial = study.ask()
+    renew(study, trial)
+    seen = set()
+    with renewing(study, trial):
+        for _ in range(10):
+            time.sleep(0.05)
+            seen.add(study.trials[0].system_attrs[schema.LEASE])
+    assert len(seen) >= 3
+    ended = study.trials[0].system_attrs[schema.LEASE]
+    time.sleep(0.2)
+    assert study.trials[0].system_attrs[schema.LEASE] == ended
+
+
+def test_a_watcher_forgets_trials_no_longer_running(storage_url: str) -> None:
+    study = optuna.create_study(storage=open_storage(storage_url), study_name="s")
+    trial = study.ask()
+    renew(study, trial)
+    now = [0.0]
+    watch = LeaseWatch(lambda: now[0])
+    assert watch.expired(study.trials) == []
+    study.tell(trial, 1.0)
+    assert watch.expired([]) == []
+    now[0] += 10 * lease.GRACE_SECONDS
+    second = study.ask()
+    renew(study, second)
+    assert watch.expired([study.trials[1]]) == []  # first seen now, however long ago the other
