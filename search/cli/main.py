@@ -17,6 +17,7 @@ from search.cli.dashboard import dashboard
 from search.cli.options import search_parser
 from search.cli.report import report
 from search.cli.search import run_search
+from search.cli.serve import serve
 from search.errors import ConfigError
 from search.run.options import SearchOptions
 from search.run.process import guarded
@@ -42,6 +43,7 @@ COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "report": report,
     "compare": compare,
     "dashboard": dashboard,
+    "serve": serve,
 }
 
 

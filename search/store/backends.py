@@ -23,6 +23,8 @@ from search.errors import ConfigError
 from search.store.locks import SQLITE_BUSY_SECONDS, AdvisoryLock, FileLock, StudyLock
 
 SERVER_ARTIFACTS = "lstm-search-artifacts"
+PROXY_PORT = 13000
+"""The port of `lstm-search serve`, and of a grpc:// URL that names none."""
 URL_EXAMPLES = (
     "sqlite:///FILE, postgresql+psycopg://USER@HOST/DB, journal:///FILE or grpc://HOST:PORT"
 )
@@ -164,7 +166,8 @@ BACKENDS: dict[str, Backend] = {
     ),
     "journal": Backend(
         open=_open_journal,
-        lock=lambda url, study_name: FileLock(_database_file(url)),
+        # Not FILE.lock: that is the name of Optuna's own lock on the journal.
+        lock=lambda url, study_name: FileLock(f"{_database_file(url)}.claims"),
         artifact_dir=_beside_database,
     ),
     "grpc": Backend(

@@ -19,13 +19,13 @@ from typing import Any
 
 import grpc
 import sqlalchemy
-from optuna.storages import BaseStorage, GrpcStorageProxy
+from optuna.storages import BaseStorage, GrpcStorageProxy, get_storage
 
 from search.errors import ConfigError
+from search.store.backends import PROXY_PORT
 from search.store.locks import LOCK_HOLD_SECONDS, LOCK_WAIT_SECONDS, lock_timed_out
 from search.store.optuna_internals import make_proxy_server
 
-DEFAULT_PORT = 13000
 SERVICE = "lstm_search.StudyLocks"
 REACH_SECONDS = 10
 """How long a command waits for the proxy to answer before it says so."""
@@ -41,7 +41,7 @@ def proxy_address(url: str) -> str:
     parsed = sqlalchemy.make_url(url)
     if not parsed.host:
         raise ConfigError(f"storage {url} names no host; use grpc://HOST:PORT")
-    return f"{parsed.host}:{parsed.port or DEFAULT_PORT}"
+    return f"{parsed.host}:{parsed.port or PROXY_PORT}"
 
 
 def open_proxy(url: str) -> GrpcStorageProxy:
@@ -96,7 +96,9 @@ def serve_proxy(storage: BaseStorage, host: str, port: int) -> grpc.Server:
     """Start Optuna's storage proxy for `storage` on host:port, with the study locks; the
     running server."""
     locks = LockTable()
-    server = make_proxy_server(storage, host, port, ThreadPoolExecutor(SERVER_THREADS))
+    # Optuna's per-process cache of finished trials, as its own proxy server is meant to run.
+    cached = get_storage(storage)
+    server = make_proxy_server(cached, host, port, ThreadPoolExecutor(SERVER_THREADS))
     methods = {
         "Acquire": lambda request, context: locks.acquire(**request),
         "Release": lambda request, context: locks.release(**request),
