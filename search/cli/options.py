@@ -101,6 +101,14 @@ def search_parser(
         f"for the epoch cap alone (default: {defaults.work_budget:.0e})",
     )
     parser.add_argument(
+        "--min-epochs",
+        type=positive_int,
+        default=defaults.min_epochs,
+        help="the fewest epochs the work budget gives a trial (within --epochs), so that large "
+        f"models on large series train enough to be ranked (default: {defaults.min_epochs}; "
+        "studies made before it existed resume with --min-epochs 1)",
+    )
+    parser.add_argument(
         "--folds",
         type=positive_int,
         default=defaults.folds,

@@ -62,7 +62,8 @@ def budget_line(checked: Plan) -> str:
     budget, options = checked.budget, checked.options
     work = (
         f"a work budget of {budget.work:.3g} parameter-windows (a model of 100,000 parameters: "
-        f"{budget.epochs_for(100_000, checked.train_windows)} epochs), at most"
+        f"{budget.epochs_for(100_000, checked.train_windows)} epochs), at least "
+        f"{min(budget.min_epochs, budget.epochs)} and at most"
         if budget.work is not None
         else "the epoch cap alone,"
     )

@@ -92,7 +92,12 @@ def plan(options: SearchOptions) -> Plan:
     train_windows = len(dataset.windows(longest)["train"])  # refuses too short a series
     dataset.folds(longest, options.folds)  # refuses more folds than validation windows
     budget = TrialBudget(
-        options.work_budget, options.epochs, options.patience, options.folds, options.trial_seconds
+        options.work_budget,
+        options.epochs,
+        options.patience,
+        options.folds,
+        options.trial_seconds,
+        options.min_epochs,
     )
     sampler = make_sampler(options.strategy, space, options.seed)
     target = options.trials
@@ -223,6 +228,7 @@ def study_config(
         "arch": options.arch,
         "epochs": budget.epochs,
         "work_budget": budget.work,
+        "min_epochs": budget.min_epochs,
         "patience": options.patience,
         "folds": budget.folds,
         "trial_seconds": options.trial_seconds,

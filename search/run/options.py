@@ -32,6 +32,13 @@ its largest trials up to 275 s each. benchmarks/selection.py over 5 seeds: 1e10 
 of the former defaults' median test skill (0.432 both); 5e9 lost skill (median 0.418 against
 0.434) for no gain in time."""
 
+MIN_EPOCHS = 5
+"""The fewest epochs the work budget gives a trial: on a 10,000-row hourly series (horizon 24,
+6,924 training windows) 1e10 alone gave the seed space's larger models 2-4 epochs, and
+benchmarks/budget.py found their ranking after 2 and 3 epochs unrelated to the ranking after 8
+(Spearman 0.20 and 0.49 over 6 configurations), after 5 close to it (0.89). On CO2 it changes
+only models over about 430,000 parameters (4 epochs become 5)."""
+
 
 def default_workers() -> int:
     """One worker per core this process may run on: 2 workers on 2 cores ran the same
@@ -57,6 +64,7 @@ class SearchOptions:
     split: tuple[float, float, float] = (0.7, 0.15, 0.15)
     epochs: int = 30
     work_budget: float | None = WORK_BUDGET
+    min_epochs: int = MIN_EPOCHS
     patience: int = 5
     folds: int = 1
     trial_seconds: float | None = None

@@ -3,12 +3,11 @@
 Optuna counts trials per process (`n_trials`) or after the fact (`MaxTrialsCallback`), so workers
 sharing a study overshoot. Here a worker takes the lock all workers of the study share (the
 storage backend's: an advisory lock on PostgreSQL, an flock beside a SQLite or journal file, a
-lease on the `lstm-search serve` proxy), counts the
-trials that are finished or running, and creates its trial only if that count is below N: no two
-workers can take the last slot. The sampler runs after the lock is released (it reads the whole
-study), except a finite sampler's, whose choice of cell is part of the claim. Trials go through
-ask/tell rather than `Study.optimize`, because an interrupted trial must be requeued, not only
-failed.
+lease on the `lstm-search serve` proxy), counts the trials that are finished or running, and
+creates its trial only if that count is below N: no two workers can take the last slot. The
+sampler runs after the lock is released (it reads the whole study); a finite sampler's choice of
+point is part of the claim. Trials go through ask/tell rather than `Study.optimize`, because an
+interrupted trial must be requeued, not only failed.
 """
 
 from __future__ import annotations
@@ -39,12 +38,10 @@ from search.store.optuna_internals import (
 from search.store.reconnect import connection_lost, retrying
 from search.store.slots import fail_dead_trials, owner
 from search.store.storage import requeue
-from search.store.trials import FINISHED, count, counts
+from search.store.trials import count, counts
 from search.strategies.finite import FiniteSampler
 
 MAX_CONSECUTIVE_FAILURES = 5
-CLAIM_READS = (*FINISHED, TrialState.RUNNING, TrialState.WAITING)
-"""The trials a claim reads: what fills slots, and the queue."""
 WAIT_SECONDS = 2.0
 
 Objective = Callable[[optuna.Trial], float]
@@ -107,15 +104,13 @@ def _claim(
     # Read the study before taking the lock: Optuna's cache then holds every trial finished so
     # far, and the read under the lock fetches only what changed since (a fresh worker's first
     # read of a 10,000-trial study takes seconds, which no other worker should wait for).
-    study.get_trials(deepcopy=False, states=CLAIM_READS)
+    study.get_trials(deepcopy=False)
     try:
         with lock.held(), _interrupts_deferred():
             trial_id, finished = _take_slot(study, target, watch)
             if trial_id is None:
                 return None, finished
             taken.append(trial_id)
-            if isinstance(study.sampler, FiniteSampler):  # the cell is chosen under the lock
-                return _started(study, trial_id), finished
         return _started(study, trial_id), finished
     except KeyboardInterrupt:
         for trial_id in taken:
@@ -128,29 +123,33 @@ def _claim(
 def _take_slot(study: optuna.Study, target: int, watch: LeaseWatch) -> tuple[int | None, int]:
     """Under the study's lock: requeue dead trials, then create a RUNNING trial if a slot is free.
 
-    The trial has its owner and lease before the lock is released: one without them could never
-    be found dead.
+    The trial has its owner, its lease and (from a finite sampler) its point before the lock is
+    released: one without an owner and lease could never be found dead, and a point chosen after
+    could be taken twice. A requeued trial keeps the point it had.
     """
     # One read of the study's unfinished trials and the cached finished ones serves the whole
     # claim; a second only when a dead trial was requeued.
-    trials = study.get_trials(deepcopy=False, states=CLAIM_READS)
+    trials = study.get_trials(deepcopy=False)
     if fail_dead_trials(study, [t for t in trials if t.state == TrialState.RUNNING], watch):
-        trials = study.get_trials(deepcopy=False, states=CLAIM_READS)
+        trials = study.get_trials(deepcopy=False)
     finished, running = count(trials)
     if finished + running >= target:
         return None, finished
-    if isinstance(study.sampler, FiniteSampler) and study.sampler.is_exhausted(study):
-        raise SearchAborted(
-            "every remaining grid cell has failed too often; look at the failed "
-            "trials' fail_reason (lstm-search show) and adjust the space"
-        )
     trial_id = pop_waiting_trial(study, [t for t in trials if t.state == TrialState.WAITING])
-    if trial_id is None:
-        trial_id = create_running_trial(study, {schema.OWNER: owner(), schema.LEASE: fresh_lease()})
-    else:
+    if trial_id is not None:
         set_system_attr(study, trial_id, schema.OWNER, owner())
         renew(study, trial_id)
-    return trial_id, finished
+        return trial_id, finished
+    point: dict[str, object] | None = {}
+    if isinstance(study.sampler, FiniteSampler):
+        point = study.sampler.next_point(trials)
+        if point is None:
+            raise SearchAborted(
+                "every remaining grid cell has failed too often; look at the failed "
+                "trials' fail_reason (lstm-search show) and adjust the space"
+            )
+    attrs = {schema.OWNER: owner(), schema.LEASE: fresh_lease(), **point}
+    return create_running_trial(study, attrs), finished
 
 
 def _started(study: optuna.Study, trial_id: int) -> optuna.Trial:

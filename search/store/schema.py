@@ -9,7 +9,7 @@ from __future__ import annotations
 # Study user attributes.
 CONFIG = "config"
 """What the study's trials depend on (data fingerprint, split, space, strategy, budget, seed)."""
-CONFIG_ADDED = {"folds": 1, "work_budget": None}
+CONFIG_ADDED = {"folds": 1, "work_budget": None, "min_epochs": 1}
 """Configuration keys added since studies were first stored, with the value older studies had,
 so that an older study resumes when nothing it depends on changed."""
 TARGET = "trials_target"

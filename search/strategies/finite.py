@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Sequence
+from typing import Any
 
-import optuna
 from optuna.samplers import BaseSampler
+from optuna.trial import FrozenTrial
 
 
 class FiniteSampler(BaseSampler, abc.ABC):
-    """A sampler that can run at most `capacity` trials and can tell when it has run dry.
+    """A sampler that can run at most `capacity` trials, each point at most once.
 
-    The study's target is capped at its capacity, and the runner stops with an error when it is
-    exhausted before the study has its finished trials (as Optuna's GridSampler.is_exhausted).
+    The study's target is capped at its capacity. The runner gives each new trial its point
+    while it holds the study's lock, and stops with an error when no point is left before the
+    study has its finished trials (as Optuna's GridSampler.is_exhausted).
     """
 
     @property
@@ -21,5 +24,7 @@ class FiniteSampler(BaseSampler, abc.ABC):
         """The most trials this sampler can ever give."""
 
     @abc.abstractmethod
-    def is_exhausted(self, study: optuna.Study) -> bool:
-        """Whether no new trial can be given, even after waiting for running ones."""
+    def next_point(self, trials: Sequence[FrozenTrial]) -> dict[str, Any] | None:
+        """System attributes that give a new trial the next free point, judged from every trial
+        of the study (read under the study's lock, so no other worker takes the same point);
+        None when no point is free."""

@@ -1,14 +1,15 @@
 """Grid search as an Optuna sampler: every cell at most once, in a seeded order.
 
 Optuna's GridSampler cannot express conditional parameters and may repeat a cell when workers
-race. Here the cell is chosen in `before_trial`, which runs inside the worker's slot lock, from
-what the storage says is taken; so no cell runs twice, and a cell whose trial failed goes back
-in line until it has failed MAX_FAILURES times.
+race. Here the runner gives a new trial its cell inside the worker's slot lock (`next_point`),
+from what the storage says is taken; so no cell runs twice, and a cell whose trial failed goes
+back in line until it has failed MAX_FAILURES times.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -36,22 +37,16 @@ class CellGridSampler(IndependentSampler, FiniteSampler):
         """The number of cells."""
         return len(self._cells)
 
-    def is_exhausted(self, study: optuna.Study) -> bool:
-        """No cell is free and none is held by a requeued trial waiting to run it again."""
-        if self.free_cells(study):
-            return False
-        return not study.get_trials(deepcopy=False, states=(TrialState.WAITING,))
+    def next_point(self, trials: Sequence[FrozenTrial]) -> dict[str, Any] | None:
+        """The first free cell for a new trial, given every trial of the study."""
+        free = self._free_cells(trials)
+        return {schema.GRID_CELL: free[0]} if free else None
 
-    def free_cells(self, study: optuna.Study) -> list[int]:
-        """Cells, in run order, that no trial holds and that have not failed too often.
-
-        Reads every trial of the study from the storage: the study Optuna hands a sampler is
-        filtered by the pruner (Hyperband shows a trial only its own bracket), and a cell held
-        in another bracket is taken all the same.
-        """
+    def _free_cells(self, trials: Sequence[FrozenTrial]) -> list[int]:
+        """Cells, in run order, that no trial holds and that have not failed too often."""
         taken: set[int] = set()
         failures: Counter[int] = Counter()
-        for trial in all_trials(study):
+        for trial in trials:
             cell = trial.system_attrs.get(schema.GRID_CELL)
             if cell is None:
                 continue
@@ -64,12 +59,15 @@ class CellGridSampler(IndependentSampler, FiniteSampler):
         return [i for i in self._order if i not in taken and failures[i] < MAX_FAILURES]
 
     def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
-        """Give a new trial the first free cell; a requeued trial keeps the cell it had."""
+        """Give a trial that has no cell (asked outside the runner, e.g. `Study.optimize`) the
+        first free cell, reading every trial of the study: the study Optuna hands a sampler is
+        filtered by the pruner (Hyperband shows a trial only its own bracket), and a cell held in
+        another bracket is taken all the same."""
         if schema.GRID_CELL in trial.system_attrs:
             return
-        free = self.free_cells(study)
-        if free:
-            set_system_attr(study, trial, schema.GRID_CELL, free[0])
+        point = self.next_point(all_trials(study))
+        if point is not None:
+            set_system_attr(study, trial, schema.GRID_CELL, point[schema.GRID_CELL])
 
     def sample_independent(
         self,

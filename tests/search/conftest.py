@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +43,13 @@ def series_csv(tmp_path: Path) -> Path:
 @pytest.fixture
 def storage_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'studies.db'}"
+
+
+def free_port() -> int:
+    """A TCP port nothing on this machine listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _postgres_bin() -> Path | None:
@@ -84,9 +92,7 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
     data = Path(tempfile.mkdtemp(prefix="lstm-search-pg-"))
     if as_user:
         shutil.chown(data, "postgres")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     run = functools.partial(subprocess.run, check=True, capture_output=True, timeout=120)
     run(
         [
@@ -124,6 +130,36 @@ def fresh_postgres_url(postgres_url: str) -> str:
     for name in optuna.get_all_study_names(postgres_url):
         optuna.delete_study(study_name=name, storage=postgres_url)
     return postgres_url
+
+
+@contextmanager
+def proxy_on(storage: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`lstm-search serve` on a free port in front of `storage` (given through the environment,
+    as the README says); yields its grpc:// URL, and stops it afterwards."""
+    port = free_port()
+    env = {**(os.environ if env is None else env), "LSTM_SEARCH_STORAGE": storage}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "search", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None and process.stderr is not None
+        first = process.stdout.readline()
+        assert first.startswith("serving "), process.stderr.read()
+        yield f"grpc://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture
+def proxy_url(fresh_postgres_url: str) -> Iterator[str]:
+    """`lstm-search serve` in front of the test PostgreSQL cluster, every earlier study gone."""
+    with proxy_on(fresh_postgres_url) as url:
+        yield url
 
 
 def installed_script(name: str) -> str:

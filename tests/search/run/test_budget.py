@@ -12,7 +12,8 @@ from search.training.budget import TrialBudget
 
 SMALL_RUN = [
     "--space", "small", "--strategy", "bayes", "--trials", "5", "--workers", "1",
-    "--seq-len", "14", "--epochs", "5", "--work-budget", "1e6", "--quiet", "--no-refit",
+    "--seq-len", "14", "--epochs", "5", "--work-budget", "1e6", "--min-epochs", "1", "--quiet",
+    "--no-refit",
     "--pruner", "none",
 ]  # fmt: skip
 TRAIN_WINDOWS = 125  # of the 200-row test series with --seq-len 14
@@ -22,16 +23,18 @@ TRAIN_WINDOWS = 125  # of the 200-row test series with --seq-len 14
     ("work", "parameters", "windows", "cap", "epochs"),
     [
         (1e10, 200_000, 1_546, 30, 30),  # a mid-size model on CO2: the cap
-        (1e10, 1_840_000, 1_546, 30, 4),  # the seed space's largest on CO2
+        (1e10, 1_840_000, 1_546, 30, 5),  # the seed space's largest on CO2: the floor
         (1e10, 200_000, 10_000, 30, 5),  # a mid-size model on a 14,400-row hourly series
-        (1e3, 1_000, 1_000, 30, 1),  # never less than one epoch
+        (1e10, 100_000, 10_000, 30, 10),  # between the floor and the cap
+        (1e3, 1_000, 1_000, 30, 5),  # never less than the floor
+        (1e3, 1_000, 1_000, 3, 3),  # nor more than the cap
         (None, 1_840_000, 10_000, 30, 30),  # no work budget: the cap alone
     ],
 )
 def test_the_work_budget_is_whole_epochs_within_the_cap(
     work: float | None, parameters: int, windows: int, cap: int, epochs: int
 ) -> None:
-    budget = TrialBudget(work, cap, patience=5, folds=1, trial_seconds=None)
+    budget = TrialBudget(work, cap, patience=5, folds=1, trial_seconds=None, min_epochs=5)
     assert budget.epochs_for(parameters, windows) == epochs
 
 

@@ -268,28 +268,6 @@ def test_grid_under_the_default_pruner_runs_each_cell_once(
     assert_exact(study, n, grid=True)
 
 
-STAND_IN_WORKER = """
-import sys, time
-import optuna
-from search.run.runner import run_trials
-from search.store.backends import study_lock
-from search.store.storage import open_storage
-
-url, target = sys.argv[1], int(sys.argv[2])
-study = optuna.load_study(study_name="s", storage=open_storage(url))
-
-def objective(trial):
-    x = trial.suggest_float("x", 0, 1)
-    for step in range(3):
-        time.sleep(0.1)
-        trial.report(x, step)
-    return x
-
-print(run_trials(study, objective, target, study_lock(url, "s")).finished)
-"""
-"""A worker of the real runner with a stand-in objective (no torch): 0.3 s per trial."""
-
-
 def test_a_postgres_restart_mid_search_is_ridden_out(postgres_cluster, tmp_path: Path) -> None:
     url = postgres_cluster.url
     for name in optuna.get_all_study_names(url):
@@ -297,7 +275,7 @@ def test_a_postgres_restart_mid_search_is_ridden_out(postgres_cluster, tmp_path:
     optuna.create_study(study_name="s", storage=url)
     workers = [
         subprocess.Popen(
-            [sys.executable, "-c", STAND_IN_WORKER, url, "40"],
+            [sys.executable, "-m", "tests.search.run.stand_in", url, "40"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
