@@ -30,7 +30,8 @@ def guarded(
     """Run `command`, turning errors into one line on stderr and the documented exit code."""
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(message)s")
     optuna.logging.set_verbosity(optuna.logging.DEBUG if debug else optuna.logging.WARNING)
-    # Heartbeats, artifacts and metric names are "experimental" in Optuna: nothing to act on.
+    # The gRPC proxy, journal files, artifacts and metric names are "experimental" in Optuna:
+    # nothing for a user to act on.
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     global _stop_requested
     _stop_requested = False

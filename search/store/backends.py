@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,10 +129,7 @@ def _open_rdb(url: str, engine_kwargs: dict[str, object]) -> RDBStorage:
 def _open_journal(url: str, create: bool) -> BaseStorage:
     from optuna.storages.journal import JournalFileBackend, JournalStorage
 
-    path = _storage_file(url, create)
-    with warnings.catch_warnings():  # "experimental" since Optuna 3.1; tells users nothing
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        return JournalStorage(JournalFileBackend(path))
+    return JournalStorage(JournalFileBackend(_storage_file(url, create)))
 
 
 def _open_proxy(url: str, create: bool) -> BaseStorage:

@@ -92,7 +92,7 @@ def set_study_system_attr(study: optuna.Study, key: str, value: Any) -> None:
 
 
 def make_proxy_server(
-    storage: BaseStorage, host: str, port: int, threads: ThreadPoolExecutor
+    storage: BaseStorage, host: str, port: int, threads: ThreadPoolExecutor | None
 ) -> Any:
     """Optuna's gRPC storage proxy server for `storage` on host:port, not yet started (what
     `run_grpc_proxy_server` runs), so that other services can be added to it."""

@@ -1,9 +1,9 @@
 """A worker of the real runner with a stand-in objective (no torch), for tests of many workers:
 
-    python -m tests.search.run.stand_in URL TARGET [--seconds S] [--cells C]
+    python -m tests.search.run.stand_in URL TARGET [--seconds S] [--steps K] [--cells C]
 
-Runs study `s` at URL until it has TARGET finished trials; each trial reports three steps over
-S seconds (0.3 by default) and returns x, drawn at random or, with --cells, a cell of a grid of
+Runs study `s` at URL until it has TARGET finished trials; each trial reports K steps (3) over
+S seconds (0.3) and returns x, drawn at random or, with --cells, a cell of a grid of
 C cells (our grid sampler: each cell at most once). Prints how many trials the study finished.
 """
 
@@ -23,6 +23,7 @@ def main() -> None:
     parser.add_argument("url")
     parser.add_argument("target", type=int)
     parser.add_argument("--seconds", type=float, default=0.3)
+    parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--cells", type=int, default=0)
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -36,8 +37,8 @@ def main() -> None:
             x = float(trial.suggest_int("x", 0, args.cells - 1))
         else:
             x = trial.suggest_float("x", 0, 1)
-        for step in range(3):
-            time.sleep(args.seconds / 3)
+        for step in range(args.steps):
+            time.sleep(args.seconds / args.steps)
             trial.report(x, step)
         return x
 

@@ -29,6 +29,8 @@ def start_worker(url: str, target: int) -> subprocess.Popen[str]:
             str(target),
             "--seconds",
             "0.1",
+            "--steps",
+            "1",
             "--cells",
             str(target),
         ],
@@ -73,7 +75,7 @@ def run_with_kills(url: str, workers: int, target: int, kills: int) -> float:
 def test_32_workers_behind_the_proxy_finish_exactly_2000_while_8_are_killed(
     proxy_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    rate = run_with_kills(proxy_url, workers=8, target=300, kills=2)
+    rate = run_with_kills(proxy_url, workers=32, target=2000, kills=8)
     with capsys.disabled():
         print(f"\n32 workers behind lstm-search serve (PostgreSQL): {rate:.1f} trials/s")
 
