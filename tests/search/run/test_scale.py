@@ -12,6 +12,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
+from search.store import schema
 from search.store.storage import open_storage
 from search.store.trials import FINISHED, counts
 
@@ -69,6 +70,10 @@ def run_with_kills(url: str, workers: int, target: int, kills: int) -> float:
     assert not [t for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
     for number, value in finished_before.items():
         assert trials[number].value == value
+    successors = {t.system_attrs.get(schema.REQUEUED_FROM) for t in trials}
+    for lost in (t for t in trials if t.state == TrialState.FAIL):  # each killed one ran again
+        assert lost.user_attrs[schema.FAIL_REASON] == schema.PROCESS_DIED
+        assert lost.number in successors
     return rate
 
 
