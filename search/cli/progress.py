@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from search.cli.text import printable
 from search.run.driver import Search, run_to_target
+from search.run.pool import WorkerPool
 from search.store import schema
 from search.store.trials import best_trial, counts
 
@@ -96,7 +97,7 @@ def _compact(value: object) -> str:
     return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
-def run_with_progress(search: Search) -> int:
+def run_with_progress(search: Search, pool: WorkerPool) -> int:
     """Run the search to its target under a progress bar, with the notes a user needs on
     stderr; a study that already has its target runs nothing. Return the finished trials."""
     checked, options = search.plan, search.plan.options
@@ -111,7 +112,7 @@ def run_with_progress(search: Search) -> int:
             file=sys.stderr,
         )
     with Progress(search.study, checked.target, quiet=options.quiet) as progress:
-        finished = run_to_target(search, progress.update, _worker_exited)
+        finished = run_to_target(search, progress.update, pool, _worker_exited)
     if finished < checked.target:
         print(
             f"stopped at {finished} of {checked.target} trials (timeout); run the same command "

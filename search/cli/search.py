@@ -14,6 +14,7 @@ from search.cli.text import printable
 from search.data.calendar import infer_season
 from search.run.driver import Plan, Search, held_out_score, open_search, plan, refit_due
 from search.run.options import SearchOptions
+from search.run.pool import WorkerPool, prestarted
 from search.store import schema
 from search.store.backends import masked
 from search.store.trials import counts
@@ -21,6 +22,11 @@ from search.store.trials import counts
 
 def run_search(options: SearchOptions) -> int:
     """Run or resume the study `options` describe, telling the user how it goes."""
+    with prestarted(options.workers) as pool:  # they start while the search is planned
+        return _run(options, pool)
+
+
+def _run(options: SearchOptions, pool: WorkerPool) -> int:
     checked = plan(options)
     if checked.target < options.trials:
         print(
@@ -39,7 +45,7 @@ def run_search(options: SearchOptions) -> int:
         return 0
     _announce(search, finished)
     started = time.monotonic()
-    run_with_progress(search)
+    run_with_progress(search, pool)
     elapsed = time.monotonic() - started
     print_summary(study, checked.url, elapsed=elapsed, score=_score(search))
     return 0

@@ -21,7 +21,7 @@ from search.results.note import write_note
 from search.results.refit import refit_best, stored_refit
 from search.results.scores import best_model, best_score, record_source
 from search.run.options import SearchOptions
-from search.run.pool import WorkerExit, run_workers
+from search.run.pool import WorkerExit, WorkerPool, run_workers
 from search.run.process import raise_if_stopped
 from search.run.runner import Objective, run_trials
 from search.store import schema
@@ -145,14 +145,15 @@ def open_search(checked: Plan) -> Search:
 def run_to_target(
     search: Search,
     on_trial: Callable[[FrozenTrial], None] | None,
+    pool: WorkerPool,
     on_worker_exit: WorkerExit | None = None,
 ) -> int:
-    """Run trials, here or in worker processes, until the study has its target or the timeout
-    passes; return the study's finished trials."""
+    """Run trials, here or in the pool's worker processes (`--workers` over 1), until the study
+    has its target or the timeout passes; return the study's finished trials."""
     options = search.plan.options
     write_note(search.study)
     if options.workers > 1:
-        run_workers(options, search.study, on_trial, on_worker_exit)
+        run_workers(pool, options, search.study, on_trial, on_worker_exit)
     else:
         run_here(search, on_trial)
     return counts(search.study).finished

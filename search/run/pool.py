@@ -2,18 +2,21 @@
 
 Workers are real `lstm-search` processes (`python -m search.run.worker`, options on stdin): each
 claims slots through the storage like any other worker, here or on another machine, so the
-parent only starts them, shows the study's progress and passes a stop on.
+parent only starts them, shows the study's progress and passes a stop on. They are started
+before the search is planned, so that their start-up (Python, torch: seconds) overlaps the
+parent's reading of the data and the study; each then waits for its options.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, replace
 
 import optuna
@@ -31,15 +34,53 @@ WorkerExit = Callable[[int, int], None]
 """Called with (pid, exit code) when a worker process fails; the others go on."""
 
 
+class WorkerPool:
+    """Worker processes started ahead of their options: each imports what training needs, then
+    waits for the options on stdin; one never given any exits quietly."""
+
+    def __init__(self, count: int) -> None:
+        self.processes = [_spawn() for _ in range(count)]
+
+    def start(self, options: SearchOptions) -> None:
+        """Hand every waiting worker the search's options."""
+        payload = json.dumps(asdict(replace(options, workers=1, quiet=True)))
+        for process in self.processes:
+            assert process.stdin is not None
+            process.stdin.write(payload)
+            process.stdin.close()
+
+    def close(self) -> None:
+        """Let workers that were never started exit, and wait for every worker."""
+        for process in self.processes:
+            assert process.stdin is not None
+            if not process.stdin.closed:
+                with contextlib.suppress(BrokenPipeError):
+                    process.stdin.close()
+        for process in self.processes:
+            process.wait()
+
+
+@contextlib.contextmanager
+def prestarted(workers: int) -> Iterator[WorkerPool]:
+    """The worker processes of a `--workers N` search (none for 1), started now; those not
+    started by the end of the block exit."""
+    pool = WorkerPool(workers if workers > 1 else 0)
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
 def run_workers(
+    pool: WorkerPool,
     options: SearchOptions,
     study: optuna.Study,
     on_trial: Callable[[FrozenTrial], None] | None,
     on_worker_exit: WorkerExit | None,
 ) -> None:
-    """Start `options.workers` worker processes and report trials until all have exited."""
-    payload = json.dumps(asdict(replace(options, workers=1, quiet=True)))
-    processes = [_start(payload) for _ in range(options.workers)]
+    """Start the pool's workers on the search and report trials until all have exited."""
+    pool.start(options)
+    processes = pool.processes
     seen = {t.number for t in study.get_trials(deepcopy=False, states=ENDED)}
     reported: set[int] = set()
     try:
@@ -68,17 +109,13 @@ def run_workers(
         )
 
 
-def _start(payload: str) -> subprocess.Popen:
-    process = subprocess.Popen(
+def _spawn() -> subprocess.Popen:
+    return subprocess.Popen(
         [sys.executable, "-m", "search.run.worker"],
         stdin=subprocess.PIPE,
         text=True,
-        preexec_fn=_die_with_parent,
+        preexec_fn=_prepare_worker,
     )
-    assert process.stdin is not None
-    process.stdin.write(payload)
-    process.stdin.close()
-    return process
 
 
 def _stop(processes: list[subprocess.Popen]) -> None:
@@ -90,7 +127,10 @@ def _stop(processes: list[subprocess.Popen]) -> None:
         process.wait()
 
 
-def _die_with_parent() -> None:
-    """On Linux, a worker gets SIGTERM when the parent dies, so none is left behind unseen."""
+def _prepare_worker() -> None:
+    """In the worker before it runs Python: Ctrl-C in the terminal reaches the worker too, but
+    until it has its options (and sets its own handler) the parent alone decides what a stop
+    means; and on Linux it gets SIGTERM when the parent dies, so none is left behind unseen."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG

@@ -1,4 +1,8 @@
-"""One worker process of `lstm-search --workers N`: reads its options on stdin, runs trials."""
+"""One worker process of `lstm-search --workers N`: reads its options on stdin, runs trials.
+
+Started before its options exist (run/pool.py): it imports what training needs first, then
+waits for them.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,12 @@ from search.run.process import guarded
 
 
 def main() -> int:
-    """Run trials of the study the options on stdin describe, until it has its target."""
-    fields = json.load(sys.stdin)
+    """Run trials of the study the options on stdin describe, until it has its target; with
+    no options (the search was refused or stopped before it began), nothing."""
+    text = sys.stdin.read()
+    if not text:
+        return 0
+    fields = json.loads(text)
     options = SearchOptions(
         **{**fields, "features": tuple(fields["features"]), "split": tuple(fields["split"])}
     )
