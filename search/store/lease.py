@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 
 import optuna
+from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import FrozenTrial
 
 from search.store import schema
@@ -40,13 +41,16 @@ def renew(study: optuna.Study, trial: TrialRef) -> None:
 @contextlib.contextmanager
 def renewing(study: optuna.Study, trial: optuna.Trial) -> Iterator[None]:
     """Renew the trial's lease in a thread for the duration of the block; a renewal the storage
-    cannot take (its connection lost) is skipped, and the next one tries again."""
+    cannot take (its connection lost) is skipped, and the next one tries again. A trial another
+    worker has failed as lost (this one was paused past the grace) is renewed no more."""
     stopped = threading.Event()
 
     def beat() -> None:
         while not stopped.wait(HEARTBEAT_SECONDS):
             try:
                 renew(study, trial)
+            except UpdateFinishedTrialError:
+                return
             except Exception as error:
                 if not connection_lost(error):
                     raise

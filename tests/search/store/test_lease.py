@@ -1,5 +1,6 @@
 """Leases: renewed while a trial runs, judged by the watcher's own clock."""
 
+import threading
 import time
 
 import optuna
@@ -41,3 +42,18 @@ def test_a_watcher_forgets_trials_no_longer_running(storage_url: str) -> None:
     second = study.ask()
     renew(study, second)
     assert watch.expired([study.trials[1]]) == []  # first seen now, however long ago the other
+
+
+def test_renewing_stops_quietly_once_another_worker_failed_the_trial(
+    storage_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lease, "HEARTBEAT_SECONDS", 0.05)
+    study = optuna.create_study(storage=open_storage(storage_url), study_name="s")
+    trial = study.ask()
+    errors = []
+    monkeypatch.setattr(threading, "excepthook", errors.append)
+    with renewing(study, trial):
+        time.sleep(0.1)
+        study.tell(trial, state=optuna.trial.TrialState.FAIL)  # judged lost meanwhile
+        time.sleep(0.2)
+    assert errors == []
