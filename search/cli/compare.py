@@ -28,6 +28,7 @@ from search.data.series import data_name
 from search.errors import ConfigError
 from search.run.driver import Plan, held_out_score, open_search, plan
 from search.run.options import SearchOptions
+from search.run.pool import prestarted
 from search.store import schema
 from search.store.backends import masked
 from search.store.trials import FINISHED
@@ -168,8 +169,9 @@ def _run_one(checked: Plan) -> None:
     storage, name = checked.storage, checked.name
     before = len(_trials(storage, name, FINISHED))
     started = time.monotonic()
-    search = open_search(checked)
-    run_with_progress(search)
+    with prestarted(checked.options.workers) as pool:
+        search = open_search(checked)
+        run_with_progress(search, pool)
     held_out_score(search)  # stored on the study, as a search's end does
     finished = len(_trials(storage, name, FINISHED))
     target = storage.get_study_user_attrs(storage.get_study_id_from_name(name))[schema.TARGET]

@@ -132,34 +132,55 @@ def fresh_postgres_url(postgres_url: str) -> str:
     return postgres_url
 
 
-@contextmanager
-def proxy_on(storage: str, env: dict[str, str] | None = None) -> Iterator[str]:
-    """`lstm-search serve` on a free port in front of `storage` (given through the environment,
-    as the README says); yields its grpc:// URL, and stops it afterwards."""
-    port = free_port()
-    env = {**(os.environ if env is None else env), "LSTM_SEARCH_STORAGE": storage}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "search", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+class Proxy:
+    """`lstm-search serve` in front of `storage` (given through the environment, as the README
+    says) on a free port, which a test may restart."""
+
+    def __init__(self, storage: str) -> None:
+        self.port = free_port()
+        self.url = f"grpc://127.0.0.1:{self.port}"
+        self._env = {**os.environ, "LSTM_SEARCH_STORAGE": storage}
+        self._process = self._start()
+
+    def _start(self) -> subprocess.Popen[str]:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "search", "serve", "--port", str(self.port)],
+            env=self._env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         assert process.stdout is not None and process.stderr is not None
         first = process.stdout.readline()
         assert first.startswith("serving "), process.stderr.read()
-        yield f"grpc://127.0.0.1:{port}"
+        return process
+
+    def stop(self) -> None:
+        """Stop the proxy as Ctrl-C or SIGTERM would."""
+        self._process.terminate()
+        self._process.wait(timeout=30)
+
+    def restart(self) -> None:
+        """Stop the proxy and start it again on the same port: its locks are forgotten."""
+        self.stop()
+        self._process = self._start()
+
+
+@contextmanager
+def proxy_on(storage: str) -> Iterator[Proxy]:
+    """`lstm-search serve` in front of `storage`, stopped afterwards."""
+    proxy = Proxy(storage)
+    try:
+        yield proxy
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        proxy.stop()
 
 
 @pytest.fixture
 def proxy_url(fresh_postgres_url: str) -> Iterator[str]:
     """`lstm-search serve` in front of the test PostgreSQL cluster, every earlier study gone."""
-    with proxy_on(fresh_postgres_url) as url:
-        yield url
+    with proxy_on(fresh_postgres_url) as proxy:
+        yield proxy.url
 
 
 def installed_script(name: str) -> str:

@@ -13,7 +13,8 @@ import pytest
 from optuna.trial import TrialState
 
 from search.store import schema
-from tests.search.conftest import installed_script
+from search.store.storage import open_storage
+from tests.search.conftest import Proxy, installed_script
 
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 TINY = ["--space", "small", "--epochs", "2", "--patience", "2", "--seq-len", "14", "--quiet"]
@@ -268,11 +269,19 @@ def test_grid_under_the_default_pruner_runs_each_cell_once(
     assert_exact(study, n, grid=True)
 
 
-def test_a_postgres_restart_mid_search_is_ridden_out(postgres_cluster, tmp_path: Path) -> None:
-    url = postgres_cluster.url
-    for name in optuna.get_all_study_names(url):
-        optuna.delete_study(study_name=name, storage=url)
-    optuna.create_study(study_name="s", storage=url)
+@pytest.mark.parametrize("server", ["postgres", "proxy"])
+def test_a_storage_restart_mid_search_is_ridden_out(
+    server: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    # PostgreSQL restarted under two workers, or the lstm-search serve they reach it through.
+    if server == "postgres":
+        cluster = request.getfixturevalue("postgres_cluster")
+        url, restart = request.getfixturevalue("fresh_postgres_url"), cluster.restart
+    else:
+        proxy = Proxy(f"sqlite:///{tmp_path / 'studies.db'}")
+        request.addfinalizer(proxy.stop)
+        url, restart = proxy.url, proxy.restart
+    optuna.create_study(study_name="s", storage=open_storage(url))
     workers = [
         subprocess.Popen(
             [sys.executable, "-m", "tests.search.run.stand_in", url, "40"],
@@ -283,12 +292,12 @@ def test_a_postgres_restart_mid_search_is_ridden_out(postgres_cluster, tmp_path:
         for _ in range(2)
     ]
     time.sleep(3)
-    postgres_cluster.restart()
+    restart()
     for worker in workers:
         out, err = worker.communicate(timeout=120)
         assert worker.returncode == 0, err
         assert "Traceback" not in err and out.strip() == "40"
-    study = study_of(url, "s")
+    study = optuna.load_study(study_name="s", storage=open_storage(url))
     assert len(study.get_trials(states=FINISHED)) == 40
     assert not study.get_trials(states=(TrialState.RUNNING, TrialState.WAITING))
     successors = {t.system_attrs.get(schema.REQUEUED_FROM) for t in study.trials}

@@ -41,7 +41,8 @@ def test_a_proxy_lock_whose_holder_went_silent_lapses(monkeypatch: pytest.Monkey
 
 
 def test_workers_of_a_study_share_the_lock_on_the_proxy(tmp_path: Path) -> None:
-    with proxy_on(f"sqlite:///{tmp_path / 'studies.db'}") as url:
+    with proxy_on(f"sqlite:///{tmp_path / 'studies.db'}") as served:
+        url = served.url
         optuna.create_study(study_name="s", storage=open_storage(url))
         first, second = study_lock(url, "s"), study_lock(url, "s")
         order = []
