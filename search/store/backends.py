@@ -132,16 +132,24 @@ def _open_journal(url: str, create: bool) -> BaseStorage:
     return JournalStorage(JournalFileBackend(_storage_file(url, create)))
 
 
-def _open_proxy(url: str, create: bool) -> BaseStorage:
-    from search.store.proxy import open_proxy
+def proxy_address(url: str) -> str:
+    """host:port of a grpc://HOST:PORT storage URL."""
+    parsed = sqlalchemy.make_url(url)
+    if not parsed.host:
+        raise ConfigError(f"storage {url} names no host; use grpc://HOST:PORT")
+    return f"{parsed.host}:{parsed.port or PROXY_PORT}"
 
-    return open_proxy(url)
+
+def _open_proxy(url: str, create: bool) -> BaseStorage:
+    from search.store.proxy import open_proxy  # gRPC: imported only where it is used
+
+    return open_proxy(proxy_address(url))
 
 
 def _proxy_lock(url: str, study_name: str) -> StudyLock:
     from search.store.proxy import ProxyLock
 
-    return ProxyLock(url, study_name)
+    return ProxyLock(proxy_address(url), study_name)
 
 
 def _beside_database(url: str) -> Path:

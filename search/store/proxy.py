@@ -18,11 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import grpc
-import sqlalchemy
 from optuna.storages import BaseStorage, GrpcStorageProxy, get_storage
 
 from search.errors import ConfigError
-from search.store.backends import PROXY_PORT
 from search.store.locks import LOCK_HOLD_SECONDS, LOCK_WAIT_SECONDS, lock_timed_out
 from search.store.optuna_internals import make_proxy_server
 
@@ -36,17 +34,9 @@ SERVER_THREADS = 64
 """Requests the proxy serves at once: a lock call that waits holds one of them."""
 
 
-def proxy_address(url: str) -> str:
-    """host:port of a grpc://HOST:PORT storage URL."""
-    parsed = sqlalchemy.make_url(url)
-    if not parsed.host:
-        raise ConfigError(f"storage {url} names no host; use grpc://HOST:PORT")
-    return f"{parsed.host}:{parsed.port or PROXY_PORT}"
-
-
-def open_proxy(url: str) -> GrpcStorageProxy:
-    """The storage behind the `lstm-search serve` at `url`, once it answers."""
-    host, port = proxy_address(url).rsplit(":", 1)
+def open_proxy(address: str) -> GrpcStorageProxy:
+    """The storage behind the `lstm-search serve` at `address` (host:port), once it answers."""
+    host, port = address.rsplit(":", 1)
     storage = GrpcStorageProxy(host=host, port=int(port))
     try:
         storage.wait_server_ready(timeout=REACH_SECONDS)
@@ -117,8 +107,8 @@ def serve_proxy(storage: BaseStorage, host: str, port: int) -> grpc.Server:
 class ProxyLock:
     """A study's lock on the `lstm-search serve` proxy its workers share."""
 
-    def __init__(self, url: str, study_name: str) -> None:
-        self._address = proxy_address(url)
+    def __init__(self, address: str, study_name: str) -> None:
+        self._address = address
         self._name = study_name
         self._channel = grpc.insecure_channel(self._address)
         self._acquire = self._channel.unary_unary(

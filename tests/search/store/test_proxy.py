@@ -82,7 +82,7 @@ def test_a_plain_optuna_proxy_is_refused_with_the_fix(tmp_path: Path) -> None:
 def test_no_proxy_at_the_address_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(proxy, "REACH_SECONDS", 1)
     with pytest.raises(ConfigError, match=r"no storage proxy answers at 127\.0\.0\.1"):
-        open_proxy(f"grpc://127.0.0.1:{free_port()}")
+        open_proxy(f"127.0.0.1:{free_port()}")
 
 
 @pytest.mark.parametrize("url", ["journal:///studies.log", "grpc://127.0.0.1:13000"])
