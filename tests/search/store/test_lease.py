@@ -11,13 +11,20 @@ from search.store.lease import LeaseWatch, renew, renewing
 from search.store.storage import open_storage
 
 
-def test_a_running_trial_renews_its_lease_until_it_ends(
-    storage_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def running(storage_url: str, monkeypatch: pytest.MonkeyPatch) -> tuple[optuna.Study, optuna.Trial]:
+    """A study with one running trial, its lease renewed every 50 ms."""
     monkeypatch.setattr(lease, "HEARTBEAT_SECONDS", 0.05)
     study = optuna.create_study(storage=open_storage(storage_url), study_name="s")
     trial = study.ask()
     renew(study, trial)
+    return study, trial
+
+
+def test_a_running_trial_renews_its_lease_until_it_ends(
+    running: tuple[optuna.Study, optuna.Trial],
+) -> None:
+    study, trial = running
     seen = set()
     with renewing(study, trial):
         for _ in range(10):
@@ -45,11 +52,9 @@ def test_a_watcher_forgets_trials_no_longer_running(storage_url: str) -> None:
 
 
 def test_renewing_stops_quietly_once_another_worker_failed_the_trial(
-    storage_url: str, monkeypatch: pytest.MonkeyPatch
+    running: tuple[optuna.Study, optuna.Trial], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(lease, "HEARTBEAT_SECONDS", 0.05)
-    study = optuna.create_study(storage=open_storage(storage_url), study_name="s")
-    trial = study.ask()
+    study, trial = running
     errors = []
     monkeypatch.setattr(threading, "excepthook", errors.append)
     with renewing(study, trial):
