@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -29,7 +29,7 @@ class HeldOutForecasts:
     time: pd.DatetimeIndex | None  # (N,) time of each window's first forecast step
     anchors: np.ndarray  # (N,) rows of each window's last observed value
     actual: np.ndarray
-    model: np.ndarray
+    model: np.ndarray | None  # None before a model is scored (the test windows alone)
     persistence: np.ndarray
     seasonal: np.ndarray | None
     season: int | None
@@ -55,6 +55,16 @@ def held_out_forecasts(
     model: nn.Module, dataset: ForecastDataset, seq_len: int, season: int | None
 ) -> HeldOutForecasts:
     """The model's and both naive baselines' forecasts of the test windows."""
+    return replace(
+        held_out_windows(dataset, seq_len, season), model=model_forecasts(model, dataset, seq_len)
+    )
+
+
+def held_out_windows(
+    dataset: ForecastDataset, seq_len: int, season: int | None
+) -> HeldOutForecasts:
+    """The test windows, their actual values and both naive baselines' forecasts, before any
+    model's."""
     values = dataset.series.values[:, 0]
     anchors = dataset.windows(seq_len)["test"].anchors.cpu().numpy()
     steps = np.arange(1, dataset.horizon + 1)
@@ -73,7 +83,7 @@ def held_out_forecasts(
         time=time[anchors + 1] if time is not None else None,
         anchors=anchors,
         actual=values[anchors[:, None] + steps[None, :]],
-        model=model_forecasts(model, dataset, seq_len),
+        model=None,
         persistence=np.repeat(last[:, None], dataset.horizon, axis=1),
         seasonal=seasonal,
         season=season if seasonal is not None else None,

@@ -23,6 +23,7 @@ from search.results.evaluation import (
     HeldOutForecasts,
     errors,
     held_out_forecasts,
+    held_out_windows,
     model_forecasts,
     score,
 )
@@ -113,10 +114,10 @@ def best_held_out_forecasts(
     """The best model's, its refit's (once stored) and the naive baselines' forecasts of the
     study's test windows."""
     trial, checkpoint = best_model(study, url)
-    season = season or study.user_attrs.get(schema.SOURCE, {}).get("season")
-    season = season or infer_season(dataset.series.time)
     model = rebuild(checkpoint, dataset.device)
-    forecasts = held_out_forecasts(model, dataset, checkpoint.seq_len, season)
+    forecasts = held_out_forecasts(
+        model, dataset, checkpoint.seq_len, study_season(study, dataset, season)
+    )
     refit = stored_refit(study, trial)
     if refit is not None:
         refit_model = rebuild(refit_checkpoint(url, refit), dataset.device)
@@ -154,6 +155,24 @@ def best_score(
     study.set_user_attr(schema.TEST_SCORE, result)
     write_note(study)
     return result
+
+
+def study_season(
+    study: optuna.Study, dataset: ForecastDataset, season: int | None = None
+) -> int | None:
+    """The season scores use: `season` if given, else the one the search was told, else the
+    one the data's calendar implies."""
+    season = season or study.user_attrs.get(schema.SOURCE, {}).get("season")
+    return season or infer_season(dataset.series.time)
+
+
+def fit_baselines(
+    study: optuna.Study, dataset: ForecastDataset, seq_len: int, season: int | None = None
+) -> None:
+    """Fit the classical baselines on the test windows of `seq_len` and store them, before any
+    model is scored: they depend on the data alone."""
+    windows = held_out_windows(dataset, seq_len, study_season(study, dataset, season))
+    classical_errors(study, dataset, windows)
 
 
 def classical_errors(
