@@ -231,12 +231,20 @@ def test_ctrl_c_to_the_parent_stops_every_worker_and_requeues_their_trials(
     )
     wait_until_running(storage_url, "load-random", process, finished=0)
     time.sleep(1)
-    workers = children(process.pid)
+    spawned = children(process.pid)  # the workers, and the parent's baseline fitter
+    workers = [
+        p for p in spawned if b"search.run.worker" in Path(f"/proc/{p}/cmdline").read_bytes()
+    ]
+    assert len(workers) == 2
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 130, err
     assert "run the same command again to resume" in err.lower()
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+    deadline = time.monotonic() + 10  # helpers end as their parent's pipes close
+    while any(Path(f"/proc/{pid}").exists() for pid in spawned):
+        assert time.monotonic() < deadline, "a process of the search outlived it"
+        time.sleep(0.1)
     trials = study_of(storage_url, "load-random").trials
     interrupted = [t for t in trials if t.user_attrs.get("fail_reason") == "interrupted"]
     waiting = [t for t in trials if t.state == TrialState.WAITING]
