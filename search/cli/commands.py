@@ -14,6 +14,7 @@ from search.cli.parsing import add_data_options, command_parser, file_name, outp
 from search.cli.summary import score_table, table, trials_frame, trials_table
 from search.cli.text import printable
 from search.data.calendar import frequency
+from search.data.series import Series
 from search.errors import ConfigError, DataError
 from search.results.scores import best_score, handed_model, study_dataset, study_series
 from search.store import schema
@@ -21,7 +22,7 @@ from search.store.backends import masked
 from search.store.storage import open_storage, storage_url
 from search.store.study import load_named_study
 from search.store.trials import best_trial, counts
-from search.training.checkpoint import encode, forecast_next
+from search.training.checkpoint import Checkpoint, encode, forecast_next
 
 SKILLS = ("skill", "skill_vs_best_baseline")
 """Of the model export and predict hand out (the selected trial's), in the studies table."""
@@ -135,12 +136,15 @@ def export(argv: Sequence[str]) -> int:
 
 
 def predict(argv: Sequence[str]) -> int:
-    """forecast the steps after the end of the series"""
+    """forecast the steps after the end of the series (of each series, for a panel)"""
     parser = command_parser("predict", predict.__doc__)
     parser.add_argument("study")
     add_data_options(parser)
     parser.add_argument(
         "--out", type=output_file, help="CSV file for the forecast (default: print only)"
+    )
+    parser.add_argument(
+        "--series", metavar="ID", help="a panel's series to forecast (default: every series)"
     )
     add_refit(parser)
     args = parser.parse_args(argv)
@@ -148,19 +152,35 @@ def predict(argv: Sequence[str]) -> int:
     study = load_named_study(args.study, url)
     _, checkpoint, what = handed_model(study, url, args.refit)
     series = study_series(study, args.data)
-    seq_len = checkpoint.seq_len
-    if len(series.values) <= seq_len:
-        raise DataError(
-            f"the model reads {seq_len + 1} rows but the data has {len(series.values)}; "
-            "pass a longer --data file"
-        )
-    forecast = pd.DataFrame({series.target: forecast_next(checkpoint, series.values)})
-    forecast.index = pd.RangeIndex(1, len(forecast) + 1, name="step")
-    if series.time is not None:
-        forecast.insert(0, "time", future_times(series.time, len(forecast)))
+    parts = series.parts
+    if args.series is not None:
+        if not series.ids:
+            raise ConfigError(
+                f"study {args.study!r} was searched on one series, not a panel; drop --series"
+            )
+        parts = [part for part in parts if part[0] == args.series]
+        if not parts:
+            checkpoint.series_scaling(args.series)  # refused, naming the series there are
+    frames, left_out = [], []
+    for name, start, stop in parts:
+        if series.ids and args.series is None and name not in checkpoint.scaling:
+            left_out.append(name)  # left out of the search, so the model has no scaling for it
+            continue
+        frames.append(_forecast_frame(checkpoint, series, name, start, stop))
+    forecast = pd.concat(frames)
     if args.out:
-        forecast.to_csv(args.out)
+        forecast.to_csv(args.out, index=not series.ids)
         print(f"forecast: {args.out}")
+    if series.ids:
+        skipped = (
+            f"; not forecast (left out of the search): {', '.join(left_out)}" if left_out else ""
+        )
+        print(
+            f"{printable(study.study_name)}: forecast of {printable(series.target)} for "
+            f"{len(frames)} series by {what}{skipped if left_out else ''}"
+        )
+        print(forecast.to_string(index=False))
+        return 0
     last = series.time[-1] if series.time is not None else f"row {len(series.values)}"
     print(
         f"{printable(study.study_name)}: forecast of {printable(series.target)} after {last} by "
@@ -169,6 +189,31 @@ def predict(argv: Sequence[str]) -> int:
     )
     print(forecast.to_string())
     return 0
+
+
+def _forecast_frame(
+    checkpoint: Checkpoint, series: Series, name: str, start: int, stop: int
+) -> pd.DataFrame:
+    """The forecast after one series' last row: a row per step, with its time where known and,
+    for a panel, the series id (long format)."""
+    values = series.values[start:stop]
+    seq_len = checkpoint.seq_len
+    if len(values) <= seq_len:
+        where = f"series {name!r} has" if series.ids else "the data has"
+        raise DataError(
+            f"the model reads {seq_len + 1} rows but {where} {len(values)}; pass a longer --data "
+            "file"
+        )
+    forecast = pd.DataFrame(
+        {series.target: forecast_next(checkpoint, values, name if series.ids else None)}
+    )
+    forecast.index = pd.RangeIndex(1, len(forecast) + 1, name="step")
+    if series.time is not None:
+        forecast.insert(0, "time", future_times(series.time[start:stop], len(forecast)))
+    if series.ids:
+        forecast = forecast.reset_index()
+        forecast.insert(0, str(series.id_col), name)
+    return forecast
 
 
 def add_refit(parser: argparse.ArgumentParser) -> None:

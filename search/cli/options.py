@@ -48,7 +48,16 @@ def search_parser(
     )
     parser.add_argument("--study", help=study_help)
     add_storage(parser)
-    parser.add_argument("--data", help="CSV file (default: the bundled Mauna Loa CO2 series)")
+    parser.add_argument(
+        "--data",
+        help="CSV file, or a bundled dataset: co2 (Mauna Loa CO2, the default) or births (weekly "
+        "births in ten US states, a panel)",
+    )
+    parser.add_argument(
+        "--id-col",
+        help="series id column of a panel in long format (one row per series and time): one "
+        "model is tuned across every series (default: none, one series)",
+    )
     parser.add_argument("--target", help="column to forecast (default: the only numeric one)")
     parser.add_argument(
         "--features",

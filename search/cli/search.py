@@ -11,7 +11,6 @@ import time
 from search.cli.progress import run_with_progress
 from search.cli.summary import data_line, print_summary
 from search.cli.text import printable
-from search.data.calendar import infer_season
 from search.run.driver import Plan, Search, held_out_score, open_search, plan, refit_due
 from search.run.options import SearchOptions
 from search.run.pool import WorkerPool, prestarted
@@ -91,6 +90,7 @@ def _announce(search: Search, finished: int) -> None:
     verb = f"resuming at {finished} of {target}" if finished else f"starting, {target} trials"
     workers = f" with {options.workers} workers" if options.workers > 1 else ""
     print(f"study {printable(checked.name)} in {masked(checked.url)}: {verb}{workers}")
-    series = checked.dataset.series
-    print(data_line(series, options.season or infer_season(series.time)))
+    dataset = checked.dataset
+    season = options.season or dataset.inferred_season()
+    print(data_line(dataset.series, season, dataset.dropped))
     print(budget_line(checked))

@@ -13,7 +13,7 @@ from search.cli.progress import stop_reason
 from search.cli.text import printable
 from search.data.calendar import frequency
 from search.data.series import Series
-from search.results.score_rows import score_rows, skill_lines, step_rows
+from search.results.score_rows import score_rows, series_rows, skill_lines, step_rows
 from search.store import schema
 from search.store.artifacts import artifact_dir
 from search.store.backends import masked
@@ -68,11 +68,20 @@ def trial_rows(trials: Sequence[FrozenTrial]) -> tuple[list[str], list[list[obje
 
 def score_table(score: Mapping[str, Any]) -> str:
     """The test score of the best model beside the naive baselines, with its skill."""
+    if "series" in score:
+        what = (
+            f"of {score['series']} series (MSE and MAE pooled in data units; MASE, sMAPE and the "
+            "scaled errors the mean of the series' own)"
+        )
+    else:
+        what = "(data units, and scaled)"
     lines = [
-        f"test score on {score['windows']} held-out windows (data units, and scaled):",
+        f"test score on {score['windows']} held-out windows {what}:",
         table(*score_rows(score)),
         *skill_lines(score),
     ]
+    if "series" in score:
+        lines.append(table(*series_rows(score)))
     if "seasonal_naive" not in score:
         lines.append("seasonal naive: no season known; pass --season STEPS")
     headers, by_step = step_rows(score)
@@ -125,10 +134,11 @@ def _cell(value: object) -> str:
     return printable(str(value))
 
 
-def data_line(series: Series, season: int | None) -> str:
-    """One line saying what was read: rows, time range, frequency, season, columns, gaps."""
+def data_line(series: Series, season: int | None, dropped: Mapping[str, str]) -> str:
+    """One line saying what was read: rows (a panel's series and their lengths, those left out
+    and why), time range, frequency, season, columns, gaps."""
     if series.time is not None:
-        first, last = series.time[0], series.time[-1]
+        first, last = series.time.min(), series.time.max()
         when = (
             f"time column {series.time_col!r} {_stamp(first)} to {_stamp(last)}, frequency "
             f"{frequency(series.time) or 'irregular'}"
@@ -137,8 +147,16 @@ def data_line(series: Series, season: int | None) -> str:
         when = "no time column"
     seasonal = f"season {season}" if season is not None else "no season (pass --season N)"
     features = ", ".join(map(repr, series.features)) or "none"
+    rows = f"{len(series.values):,} rows"
+    if series.ids:
+        lengths = [stop - start for _, start, stop in series.parts]
+        left_out = "; ".join(f"{printable(name)!r}: {why}" for name, why in dropped.items())
+        rows = (
+            f"{len(lengths)} series ({series.id_col!r}) of {min(lengths):,} to {max(lengths):,} "
+            f"rows, {rows} in all, {len(dropped)} left out{f' ({left_out})' if dropped else ''}"
+        )
     return (
-        f"data: {series.name} ({series.read_as}): {len(series.values):,} rows, {when}, "
+        f"data: {series.name} ({series.read_as}): {rows}, {when}, "
         f"{seasonal}; target {series.target!r}, features {features}; {series.imputed} "
         f"values interpolated, {series.dropped} leading/trailing rows dropped"
     )

@@ -17,10 +17,13 @@ import pandas as pd
 
 from search.data.cells import is_numeric, looks_like_time, number_format, to_numbers, to_times
 from search.data.csvfile import SEPARATOR_NAMES, read_csv_file
+from search.data.panel import panel_rows
 from search.errors import DataError
 
-BUNDLED_NAME = "co2"
-BUNDLED_FILE = "co2_weekly.csv"
+BUNDLED = {"co2": ("co2_weekly.csv", None), "births": ("births_weekly.csv", "state")}
+"""The data shipped with the package, by the name `--data` takes: its file and, for a panel, its
+id column (search/data/README.md says where each comes from)."""
+DEFAULT_DATA = "co2"
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,10 @@ class Series:
     fingerprint: str
     time_col: str | None = None
     read_as: str = "comma-separated, decimal point, utf-8"
+    # A panel: many series stacked in `values` (and `time`), series i from row starts[i] on.
+    ids: tuple[str, ...] = ()
+    starts: tuple[int, ...] = (0,)
+    id_col: str | None = None
 
     @property
     def target(self) -> str:
@@ -51,17 +58,34 @@ class Series:
         """Names of the extra input columns."""
         return self.columns[1:]
 
+    @property
+    def parts(self) -> list[tuple[str, int, int]]:
+        """Each series' name and rows [start, stop): one part, named as the data, unless a
+        panel."""
+        names = self.ids or (self.name,)
+        stops = (*self.starts[1:], len(self.values))
+        return list(zip(names, self.starts, stops, strict=True))
 
-def bundled_path() -> Path:
-    """Path of the Mauna Loa CO2 series shipped with the package."""
-    return Path(str(resources.files("search") / "data" / BUNDLED_FILE))
+
+def bundled_path(name: str = DEFAULT_DATA) -> Path:
+    """Path of a dataset shipped with the package (by default the Mauna Loa CO2 series)."""
+    return Path(str(resources.files("search") / "data" / BUNDLED[name][0]))
+
+
+def bundled_name(data: str | Path | None) -> str | None:
+    """The name of the bundled dataset `data` means (None means the default), else None; a file
+    of that name, when there is one, wins."""
+    if data is None:
+        return DEFAULT_DATA
+    path = Path(data)
+    if str(data) in BUNDLED and not path.exists():
+        return str(data)
+    return next((name for name in BUNDLED if path == bundled_path(name)), None)
 
 
 def data_name(path: str | Path | None) -> str:
     """The short name of a data file, used in study names: `co2` for the bundled series."""
-    if path is None or Path(path) == bundled_path():
-        return BUNDLED_NAME
-    return Path(path).stem
+    return bundled_name(path) or Path(path).stem  # type: ignore[arg-type]
 
 
 def load_series(
@@ -70,22 +94,42 @@ def load_series(
     features: tuple[str, ...] = (),
     time_col: str | None = None,
     date_format: str | None = None,
+    id_col: str | None = None,
 ) -> Series:
-    """Read a CSV into a validated Series; None reads the bundled CO2 data.
+    """Read a CSV into a validated Series; None reads the bundled CO2 data, a name of BUNDLED
+    that dataset.
 
     `date_format` (strftime codes) reads a time column whose dates are not ISO and not settled
-    as day-first or month-first by their own values.
+    as day-first or month-first by their own values. `id_col` reads a panel in long format: one
+    row per series and time, each series validated and gap-filled on its own.
     """
-    path = Path(path) if path is not None else bundled_path()
+    bundled = bundled_name(path)
+    if bundled is not None:
+        path, id_col = bundled_path(bundled), id_col or BUNDLED[bundled][1]
+    path = Path(path)  # type: ignore[arg-type]
     name = data_name(path)
     csv = read_csv_file(path)
     raw = csv.table
+    if id_col is not None:
+        _check_column(raw, id_col, path, "--id-col")
+        if id_col in (target, *features):
+            raise DataError(
+                f"column {id_col!r} is both the series id and a column to forecast or read; "
+                "fix --id-col, --target or --features"
+            )
     if time_col is not None:
         _check_column(raw, time_col, path, "--time-col")
     else:
-        time_col = _detect_time_column(raw, (target, *features))
-    time = _parse_time(raw, time_col, date_format) if time_col is not None else None
-    numeric = raw.drop(columns=[time_col]) if time_col is not None else raw
+        time_col = _detect_time_column(raw, (target, *features, id_col))
+    if id_col is not None and time_col is None:
+        raise DataError(
+            f"{path.name} has no time column, which a panel needs to cut every series at the same "
+            "dates; name it with --time-col"
+        )
+    time = to_times(time_col, raw[time_col], date_format) if time_col is not None else None
+    if time is not None and id_col is None:
+        _check_time_order(time, time_col)
+    numeric = raw.drop(columns=[c for c in (time_col, id_col) if c is not None])
     target = _choose_target(numeric, target, path)
     columns = (target, *features)
     for column in columns:
@@ -97,22 +141,45 @@ def load_series(
     used = {column: numeric[column] for column in columns}
     style = number_format(used)
     table = np.column_stack([to_numbers(column, cells, style) for column, cells in used.items()])
-    values, kept, imputed = _fill_gaps(table, columns)
+    if id_col is None or time is None:
+        rows = [(name, np.arange(len(table)))]
+    else:
+        rows = panel_rows(raw[id_col], time, id_col, time_col)
+    parts = [_part(series, table[index], columns, id_col) for series, index in rows]
+    if id_col is None:
+        # A panel's constant series are left out when it is split (`windows.py`), not refused.
+        _check_not_constant(parts[0][0], columns)
+    lengths = [len(values) for values, _, _ in parts]
     if time is not None:
-        time = time[kept]
-    _check_not_constant(values, columns)
+        times = [time[index][kept] for (_, index), (_, kept, _) in zip(rows, parts, strict=True)]
+        time = times[0].append(times[1:])
     return Series(
         name=name,
-        values=values,
+        values=np.concatenate([values for values, _, _ in parts]),
         columns=columns,
         time=time,
-        imputed=imputed,
-        dropped=len(table) - int(kept.sum()),
-        fingerprint=_fingerprint(path, columns, time_col, date_format),
+        imputed=sum(imputed for _, _, imputed in parts),
+        dropped=len(table) - sum(lengths),
+        fingerprint=_fingerprint(path, columns, time_col, date_format, id_col),
         time_col=time_col,
         read_as=f"{SEPARATOR_NAMES[csv.separator]}-separated, decimal "
         f"{'point' if style.decimal == '.' else 'comma'}, {csv.encoding}",
+        ids=tuple(series for series, _ in rows) if id_col is not None else (),
+        starts=tuple(np.cumsum([0, *lengths[:-1]]).tolist()),
+        id_col=id_col,
     )
+
+
+def _part(
+    series: str, table: np.ndarray, columns: tuple[str, ...], id_col: str | None
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """One series' rows gap-filled: values, the mask of kept rows, the cells interpolated."""
+    try:
+        return _fill_gaps(table, columns)
+    except DataError as error:
+        if id_col is None:
+            raise
+        raise DataError(f"series {series!r} ({id_col}) has no usable rows: {error}") from None
 
 
 def _detect_time_column(frame: pd.DataFrame, used: tuple[str | None, ...]) -> str | None:
@@ -126,8 +193,7 @@ def _detect_time_column(frame: pd.DataFrame, used: tuple[str | None, ...]) -> st
     return None
 
 
-def _parse_time(frame: pd.DataFrame, time_col: str, date_format: str | None) -> pd.DatetimeIndex:
-    time = to_times(time_col, frame[time_col], date_format)
+def _check_time_order(time: pd.DatetimeIndex, time_col: str) -> None:
     duplicated = time.duplicated()
     if duplicated.any():
         stamp = time[duplicated][0]
@@ -141,7 +207,6 @@ def _parse_time(frame: pd.DataFrame, time_col: str, date_format: str | None) -> 
             f"timestamps in {time_col!r} go back in time on line {row + 2} ({time[row - 1]} "
             f"then {time[row]}); sort the file by time"
         )
-    return time
 
 
 def _choose_target(frame: pd.DataFrame, target: str | None, path: Path) -> str:
@@ -211,12 +276,20 @@ def _check_not_constant(values: np.ndarray, columns: tuple[str, ...]) -> None:
 
 
 def _fingerprint(
-    path: Path, columns: tuple[str, ...], time_col: str | None, date_format: str | None
+    path: Path,
+    columns: tuple[str, ...],
+    time_col: str | None,
+    date_format: str | None,
+    id_col: str | None,
 ) -> str:
     """Hash of the file's bytes and how it is read: a changed file or column refuses a resume."""
     digest = hashlib.sha256(path.read_bytes())
-    # Without a date format the key is what it was before --date-format existed, so studies
-    # made then keep their fingerprint.
-    choice = (columns, time_col) if date_format is None else (columns, time_col, date_format)
+    # Without a date format or an id column the key is what it was before those options
+    # existed, so studies made then keep their fingerprint.
+    choice: tuple[object, ...] = (columns, time_col)
+    if date_format is not None:
+        choice = (*choice, date_format)
+    if id_col is not None:
+        choice = (*choice, ("id_col", id_col))
     digest.update(repr(choice).encode())
     return digest.hexdigest()[:16]

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 import torch
 
+from search.data.calendar import infer_season
 from search.data.series import Series
 from search.errors import DataError
 
@@ -74,8 +75,32 @@ class SplitBounds:
     test: tuple[int, int]
 
 
+ModelScaling = Scaling | dict[str, Scaling]
+"""What a model needs to read its inputs: one Scaling, or a panel's by series name."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """One series of a dataset: its rows [start, stop) of the stacked values, their split (in
+    the same stacked rows) and the scaling fitted on its own training rows."""
+
+    name: str
+    start: int
+    stop: int
+    bounds: SplitBounds
+    scaling: Scaling
+
+
 class ForecastDataset:
-    """A split and scaled series; builds windows for any seq_len once and keeps them."""
+    """A split and scaled series, or panel of series; builds windows for any seq_len once and
+    keeps them.
+
+    A panel is split by time: the same cut dates for every series, taken at the split's fractions
+    of all the panel's timestamps, so no test row of any series is seen in training. Each series
+    is scaled by its own training rows. A series that cannot give `longest_seq_len` windows in
+    every split, or has nothing to learn in its training rows, is left out (`dropped` says why);
+    windows of the others are stacked, never crossing from one series into the next.
+    """
 
     def __init__(
         self,
@@ -83,26 +108,93 @@ class ForecastDataset:
         horizon: int = 1,
         split: tuple[float, float, float] = (0.7, 0.15, 0.15),
         device: torch.device | str = "cpu",
+        longest_seq_len: int = 1,
     ) -> None:
         if horizon < 1:
             raise DataError(f"horizon must be at least 1, but got {horizon}; fix --horizon")
         self.series = series
         self.horizon = horizon
-        self.bounds = split_bounds(len(series.values), split)
-        self.scaling = fit_scaling(series.values[: self.bounds.train[1]], series.columns)
         self.device = torch.device(device)
-        inputs = self.scaling.inputs(series.values)
+        self.is_panel = bool(series.ids)
+        self.longest_seq_len = longest_seq_len
+        self.dropped: dict[str, str] = {}
+        parts = []
+        for name, start, stop, bounds in _split_parts(series, split):
+            try:
+                scaling = fit_scaling(
+                    series.values[start : bounds.train[1]], series.columns, self.is_panel
+                )
+                if self.is_panel:
+                    _anchor_range(start, bounds, longest_seq_len, horizon)
+            except DataError as error:
+                if not self.is_panel:
+                    raise
+                self.dropped[name] = str(error).split(";")[0]
+                continue
+            parts.append(Part(name, start, stop, bounds, scaling))
+        if not parts:
+            first = next(iter(self.dropped.items()))
+            raise DataError(
+                f"no series of the panel can be used (all {len(self.dropped)} left out; "
+                f"{first[0]!r}: {first[1]}); lower --seq-len or --horizon, or change --split"
+            )
+        self.parts = tuple(parts)
+        values = series.values
+        inputs = np.zeros_like(values)
+        targets = np.zeros((len(values), horizon))
+        self.row_std = np.ones(len(values))
+        for part in self.parts:
+            rows = slice(part.start, part.stop)
+            inputs[rows] = part.scaling.inputs(values[rows])
+            level = values[rows, 0] / part.scaling.target_step_std
+            steps = np.lib.stride_tricks.sliding_window_view(level, horizon + 1)
+            targets[part.start : part.stop - horizon] = steps[:, 1:] - steps[:, :1]
+            self.row_std[rows] = part.scaling.target_step_std
+            panel_name = part.name if self.is_panel else None
+            _check_finite(
+                inputs[rows], targets[part.start : part.stop - horizon], part, values, panel_name
+            )
         self._inputs = torch.as_tensor(inputs, dtype=torch.float32, device=self.device)
-        level = series.values[:, 0] / self.scaling.target_step_std
-        steps = torch.as_tensor(level, dtype=torch.float64).unfold(0, horizon + 1, 1)  # (T-H, H+1)
-        changes = (steps[:, 1:] - steps[:, :1]).to(torch.float32)
-        _check_finite(self._inputs.cpu(), changes, series, self.bounds)
-        self._targets = changes.contiguous().to(self.device)
+        self._targets = torch.as_tensor(targets, dtype=torch.float32, device=self.device)
+        # What orders rows in time across series: the timestamp in a panel, the row alone.
+        order = series.time.asi8 if self.is_panel else np.arange(len(values))  # type: ignore[union-attr]
+        self._row_time = torch.as_tensor(order, dtype=torch.int64, device=self.device)
+        self._part_starts = np.array([part.start for part in self.parts])
 
     @property
     def n_inputs(self) -> int:
         """Number of model input columns."""
         return self._inputs.shape[1]
+
+    @property
+    def scaling(self) -> ModelScaling:
+        """The scaling a model of this data carries: the series', or each series' by name."""
+        if self.is_panel:
+            return {part.name: part.scaling for part in self.parts}
+        return self.parts[0].scaling
+
+    @property
+    def bounds(self) -> SplitBounds:
+        """The rows of each split of a single series."""
+        if self.is_panel:
+            raise ValueError("a panel has bounds per series; read them from `parts`")
+        return self.parts[0].bounds
+
+    def inferred_season(self) -> int | None:
+        """The season the data's calendar implies; a panel's series share one, so the first
+        series tells."""
+        first = self.parts[0]
+        time = self.series.time
+        return infer_season(time[first.start : first.stop]) if time is not None else None
+
+    def part_of(self, rows: np.ndarray) -> np.ndarray:
+        """The position in `parts` of the series each of `rows` belongs to."""
+        return np.searchsorted(self._part_starts, rows, side="right") - 1
+
+    def to_units(self, changes: np.ndarray, anchors: np.ndarray) -> np.ndarray:
+        """Scaled changes (N, H) from the anchors' values -> forecasts in data units."""
+        last = self.series.values[anchors, 0]
+        return last[:, None] + changes * self.row_std[anchors][:, None]
 
     @functools.cache  # noqa: B019 - one dataset per process, kept for its lifetime on purpose
     def windows(self, seq_len: int) -> dict[str, WindowSplit]:
@@ -110,78 +202,137 @@ class ForecastDataset:
         if seq_len < 1:
             raise DataError(f"seq_len must be at least 1, but got {seq_len}; fix --seq-len")
         rows = len(self._inputs)
-        if seq_len + self.horizon >= rows:
+        if not self.is_panel and seq_len + self.horizon >= rows:
             raise DataError(
                 f"too few rows for seq_len {seq_len} + horizon {self.horizon}: the series has "
                 f"{rows} rows; lower --seq-len or --horizon, or pass a longer series"
             )
         unfolded = self._inputs.unfold(0, seq_len, 1)  # (T, F) -> (T - L + 1, F, L)
-        splits = {}
-        for name, (start, stop) in zip(SPLITS, asdict(self.bounds).values(), strict=True):
-            # Inputs may reach back into earlier splits; targets stay inside this one. The first
-            # input row needs a previous row for its one-step change, hence seq_len, not seq_len-1.
-            first, last = max(start - 1, seq_len), stop - 1 - self.horizon
-            if last < first:
-                raise DataError(
-                    f"too few rows for seq_len {seq_len} + horizon {self.horizon} in the {name} "
-                    f"split ({stop - start} rows); lower --seq-len or --horizon, or change --split"
-                )
-            anchors = torch.arange(first, last + 1, device=self.device)
-            splits[name] = WindowSplit(unfolded, self._targets, anchors, seq_len)
-        return splits
+        ranges = self._anchor_ranges(seq_len)
+        return {
+            name: WindowSplit(
+                unfolded,
+                self._targets,
+                self._arange([by_split[name] for by_split in ranges]),
+                seq_len,
+            )
+            for name in SPLITS
+        }
 
     @functools.cache  # noqa: B019 - as windows(): built once per trial size, read by every fold
     def folds(self, seq_len: int, count: int) -> list[tuple[WindowSplit, WindowSplit]]:
-        """Rolling-origin (train, validation) windows: the validation windows cut into `count`
-        consecutive blocks, each with the windows whose targets all precede it as training."""
+        """Rolling-origin (train, validation) windows: the validation period cut into `count`
+        consecutive blocks of time, each with the windows whose targets all precede it as
+        training."""
         windows = self.windows(seq_len)
         train, val = windows["train"], windows["val"]
         if count == 1:
             return [(train, val)]
-        if len(val) < count:
+        val_time = self._row_time[val.anchors]
+        times = torch.unique(val_time)
+        if len(times) < count:
             raise DataError(
                 f"--folds {count} needs at least {count} validation windows, but the validation "
-                f"split has {len(val)}; lower --folds or enlarge the validation split"
+                f"split has {len(times)}; lower --folds or enlarge the validation split"
             )
-        first = int(train.anchors[0])
+        pool = self.refit_windows(seq_len).anchors
+        target_end = self._row_time[pool + self.horizon]
         folds = []
-        for block in torch.tensor_split(val.anchors, count):
+        for block in torch.tensor_split(times, count):
+            first, last = block[0], block[-1]
+            in_block = (val_time >= first) & (val_time <= last)
             # Training targets reach anchor + horizon: all must lie before the block's first
-            # target, row block[0] + 1.
-            stop = int(block[0]) - self.horizon + 1
-            anchors = torch.arange(first, stop, device=self.device)
-            folds.append((replace(train, anchors=anchors), replace(val, anchors=block)))
+            # target, one step after its first anchor.
+            trained = pool[target_end <= first]
+            held_out = val.anchors[in_block]
+            folds.append((replace(train, anchors=trained), replace(val, anchors=held_out)))
         return folds
 
     def refit_windows(self, seq_len: int) -> WindowSplit:
         """Training windows over the train and validation rows together (for the final refit):
         every window whose targets end before the test split."""
-        windows = self.windows(seq_len)
-        train, val = windows["train"], windows["val"]
-        anchors = torch.arange(int(train.anchors[0]), int(val.anchors[-1]) + 1, device=self.device)
-        return replace(train, anchors=anchors)
+        train = self.windows(seq_len)["train"]
+        ranges = self._anchor_ranges(seq_len)
+        return replace(train, anchors=self._arange([(r["train"][0], r["val"][1]) for r in ranges]))
+
+    def _anchor_ranges(self, seq_len: int) -> list[dict[str, tuple[int, int]]]:
+        return [
+            _anchor_range(
+                p.start, p.bounds, seq_len, self.horizon, p.name if self.is_panel else None
+            )
+            for p in self.parts
+        ]
+
+    def _arange(self, ranges: list[tuple[int, int]]) -> torch.Tensor:
+        """The rows of the inclusive `ranges`, in order, on the dataset's device."""
+        return torch.cat(
+            [torch.arange(first, last + 1, device=self.device) for first, last in ranges]
+        )
+
+
+def _split_parts(
+    series: Series, split: tuple[float, float, float]
+) -> list[tuple[str, int, int, SplitBounds]]:
+    """Each series' name, rows and split: by row fractions for one series, by the panel's common
+    cut dates for a panel."""
+    if not series.ids:
+        return [(name, 0, stop, split_bounds(stop, split)) for name, _, stop in series.parts]
+    stamps = series.time.asi8  # type: ignore[union-attr]
+    times = np.unique(stamps)
+    whole = split_bounds(len(times), split)
+    # Past the last timestamp, the cut is after every row.
+    cuts = [times[i] if i < len(times) else times[-1] + 1 for i in (whole.val[0], whole.test[0])]
+    parts = []
+    for name, start, stop in series.parts:
+        val, test = (start + int(np.searchsorted(stamps[start:stop], cut)) for cut in cuts)
+        parts.append((name, start, stop, SplitBounds((start, val), (val, test), (test, stop))))
+    return parts
+
+
+def _anchor_range(
+    start: int, bounds: SplitBounds, seq_len: int, horizon: int, series: str | None = None
+) -> dict[str, tuple[int, int]]:
+    """The first and last anchor row of each split's windows of a series starting at row
+    `start`; refused, naming the split, where a split has none (and the series, in a panel)."""
+    ranges = {}
+    for name, (begin, stop) in zip(SPLITS, asdict(bounds).values(), strict=True):
+        # Inputs may reach back into earlier splits; targets stay inside this one. The first
+        # input row needs a previous row for its one-step change, hence seq_len, not seq_len-1.
+        first, last = max(begin - 1, start + seq_len), stop - 1 - horizon
+        if last < first:
+            where = f"series {series!r}, " if series is not None else ""
+            raise DataError(
+                f"too few rows for seq_len {seq_len} + horizon {horizon} in the {name} "
+                f"split ({where}{stop - begin} rows); lower --seq-len or --horizon, or change "
+                "--split"
+            )
+        ranges[name] = (first, last)
+    return ranges
 
 
 def _check_finite(
-    inputs: torch.Tensor, targets: torch.Tensor, series: Series, bounds: SplitBounds
+    inputs: np.ndarray, targets: np.ndarray, part: Part, values: np.ndarray, series: str | None
 ) -> None:
     """Refuse data that overflows once scaled (an outlier such as 1e300): every split must be
     computable, or trials would fail one by one with a misleading reason."""
-    bad = ~torch.isfinite(inputs).all(dim=1)  # names the outlier's own row, when it is there
+    with np.errstate(over="ignore"):  # as the model reads them: in float32
+        inputs, targets = inputs.astype(np.float32), targets.astype(np.float32)
+    bad = ~np.isfinite(inputs).all(axis=1)  # names the outlier's own row
     if not bad.any():
-        bad[: len(targets)] = ~torch.isfinite(targets).all(dim=1)
+        bad[: len(targets)] = ~np.isfinite(targets).all(axis=1)
     if not bad.any():
         return
-    row = int(torch.nonzero(bad)[0])
+    row = part.start + int(np.flatnonzero(bad)[0])
     split = next(
         name
-        for name, (start, stop) in zip(SPLITS, asdict(bounds).values(), strict=True)
+        for name, (start, stop) in zip(SPLITS, asdict(part.bounds).values(), strict=True)
         if start <= row < stop
     )
-    values = ", ".join(f"{v:.6g}" for v in series.values[max(row - 1, 0) : row + 2, 0])
+    around = ", ".join(f"{v:.6g}" for v in values[max(row - 1, part.start) : row + 2, 0])
     raise DataError(
-        f"row {row + 1} of the series (in the {split} split) is too large to compute with once "
-        f"scaled (target values around it: {values}); fix the outlier or rescale the column"
+        f"row {row - part.start + 1} of the series{f' {series!r}' if series else ''} (in "
+        f"the {split} split) is too large to compute with once scaled (target values around "
+        f"it: {around}); fix the outlier or rescale the column"
     )
 
 
@@ -197,9 +348,13 @@ def split_bounds(n_rows: int, fractions: tuple[float, float, float]) -> SplitBou
     return SplitBounds((0, train_stop), (train_stop, val_stop), (val_stop, n_rows))
 
 
-def fit_scaling(train_rows: np.ndarray, columns: tuple[str, ...]) -> Scaling:
-    """Scaling statistics from the training rows only."""
-    step_std = float(np.std(np.diff(train_rows[:, 0])))
+def fit_scaling(train_rows: np.ndarray, columns: tuple[str, ...], panel: bool = False) -> Scaling:
+    """Scaling statistics from the training rows only.
+
+    In a panel, a feature constant within one series (a series' own attribute, say) is only
+    centred; elsewhere it is refused as carrying no information.
+    """
+    step_std = float(np.std(np.diff(train_rows[:, 0]))) if len(train_rows) > 1 else 0.0
     if not step_std > 0:
         raise DataError(
             f"target {columns[0]!r} does not change within the training rows; "
@@ -207,6 +362,8 @@ def fit_scaling(train_rows: np.ndarray, columns: tuple[str, ...]) -> Scaling:
         )
     mean = train_rows[:, 1:].mean(axis=0)
     std = train_rows[:, 1:].std(axis=0)
+    if panel:
+        std[std == 0] = 1.0
     flat = [columns[1 + i] for i in np.flatnonzero(std == 0)]
     if flat:
         raise DataError(

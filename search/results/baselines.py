@@ -17,6 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnContext
@@ -50,25 +51,28 @@ def label(key: str, season: int | None) -> str:
 
 
 def classical_forecasts(
-    values: np.ndarray,
-    anchors: np.ndarray,
+    series: Sequence[tuple[np.ndarray, np.ndarray]],
     horizon: int,
     season: int | None,
     seconds: float = 60.0,
 ) -> Classical:
-    """Forecasts of the windows ending at `anchors` (each forecasts rows anchor+1..anchor+horizon)
-    by every model of CLASSICAL, fitted once on `values[: anchors[0] + 1]`.
+    """Forecasts of the windows ending at the anchors of each (values, anchors) of `series` (each
+    forecasts rows anchor+1..anchor+horizon) by every model of CLASSICAL, fitted once per series
+    on `values[: anchors[0] + 1]`; the windows of all series stacked in order.
 
-    With fewer than two seasons of fitting rows, AutoETS and AutoTheta are fitted without a
-    season (as with `season=None`) and MSTL is skipped; MSTL is also skipped without a season (or
-    one under 2). A model that raises, or runs longer than `seconds`, is skipped with the reason.
-    The models run in a spawned process, so a script that calls this needs the usual
-    `if __name__ == "__main__":` guard.
+    With fewer than two seasons of fitting rows in any series, AutoETS and AutoTheta are fitted
+    without a season (as with `season=None`) and MSTL is skipped; MSTL is also skipped without a
+    season (or one under 2). A model that raises, or runs longer than `seconds` per series, is
+    skipped with the reason. The models run in a spawned process, so a script that calls this
+    needs the usual `if __name__ == "__main__":` guard.
     """
-    values = np.asarray(values, dtype=np.float64)
-    anchors = np.asarray(anchors, dtype=np.int64)
-    _check(values, anchors, horizon)
-    fit_rows = int(anchors[0]) + 1
+    parts = [
+        (np.asarray(values, dtype=np.float64), np.asarray(anchors, dtype=np.int64))
+        for values, anchors in series
+    ]
+    for values, anchors in parts:
+        _check(values, anchors, horizon)
+    fit_rows = min(int(anchors[0]) + 1 for _, anchors in parts)
     seasonal = season if season is not None and season >= 2 else None
     skipped: dict[str, str] = {}
     if seasonal is None:
@@ -78,11 +82,11 @@ def classical_forecasts(
             f"series too short for season {seasonal} ({fit_rows} rows before the test)"
         )
         seasonal = None
-    stop = int(anchors[-1]) + horizon + 1
+    cut = [(values[: int(anchors[-1]) + horizon + 1], anchors) for values, anchors in parts]
     forecasts = _run_all(
         [key for key in CLASSICAL if key not in skipped],
-        (values[:stop], anchors, horizon, seasonal),
-        seconds,
+        (cut, horizon, seasonal),
+        seconds * len(parts),
         skipped,
     )
     return Classical(
@@ -184,7 +188,7 @@ def _stop(process: BaseProcess, conn: Connection, kill: bool) -> None:
 
 
 def _serve(conn: Connection) -> None:
-    """Worker: answer each (key, values, anchors, horizon, season) with ("ok", forecasts) or
+    """Worker: answer each (key, series, horizon, season) with ("ok", forecasts) or
     ("error", reason) until the parent hangs up."""
     # Ctrl-C reaches the whole process group; the parent decides and then stops this worker.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -212,10 +216,19 @@ def _serve(conn: Connection) -> None:
 
 
 def _forecast(
+    key: str, series: list[tuple[np.ndarray, np.ndarray]], horizon: int, season: int | None
+) -> np.ndarray:
+    """One model's forecasts of every series' windows, stacked."""
+    return np.concatenate(
+        [_forecast_one(key, values, anchors, horizon, season) for values, anchors in series]
+    )
+
+
+def _forecast_one(
     key: str, values: np.ndarray, anchors: np.ndarray, horizon: int, season: int | None
 ) -> np.ndarray:
-    """One model's forecasts (N, horizon): fitted on the rows up to anchors[0], then run
-    forward from each anchor over all rows up to it."""
+    """One model's forecasts (N, horizon) of one series: fitted on the rows up to anchors[0],
+    then run forward from each anchor over all rows up to it."""
     import pandas as pd
     from statsforecast import StatsForecast
 

@@ -24,7 +24,8 @@ from search.training.train import EVAL_BATCH
 
 @dataclass(frozen=True)
 class HeldOutForecasts:
-    """Forecasts of every test window, each (N, horizon) in data units."""
+    """Forecasts of every test window, each (N, horizon) in data units; in a panel, the windows
+    of every series, stacked."""
 
     time: pd.DatetimeIndex | None  # (N,) time of each window's first forecast step
     anchors: np.ndarray  # (N,) rows of each window's last observed value
@@ -33,8 +34,10 @@ class HeldOutForecasts:
     persistence: np.ndarray
     seasonal: np.ndarray | None
     season: int | None
-    scale: float  # data units per unit of the scaled series
-    mase_scale: float  # the training rows' one-season-back MAE: MASE's denominator
+    scale: np.ndarray  # (N,) data units per unit of the scaled series, by window
+    mase_scale: np.ndarray  # (N,) the series' training rows' one-season-back MAE, by window
+    series: np.ndarray  # (N,) position of each window's series in `names`
+    names: tuple[str, ...]  # the series' names; empty for a single series
     refit: np.ndarray | None = None  # the refit model's, once there is one
 
 
@@ -47,8 +50,7 @@ def model_forecasts(model: nn.Module, dataset: ForecastDataset, seq_len: int) ->
         model(split.batch(index)[0]).reshape(len(index), -1).double().cpu().numpy()
         for index in torch.arange(len(split), device=split.anchors.device).split(EVAL_BATCH)
     ]
-    last = dataset.series.values[split.anchors.cpu().numpy(), 0]
-    return dataset.scaling.to_units(np.concatenate(changes), last)
+    return dataset.to_units(np.concatenate(changes), split.anchors.cpu().numpy())
 
 
 def held_out_forecasts(
@@ -67,6 +69,8 @@ def held_out_windows(
     model's."""
     values = dataset.series.values[:, 0]
     anchors = dataset.windows(seq_len)["test"].anchors.cpu().numpy()
+    series = dataset.part_of(anchors)
+    starts = np.array([part.start for part in dataset.parts])[series]
     steps = np.arange(1, dataset.horizon + 1)
     last = values[anchors]
     seasonal = None
@@ -75,10 +79,13 @@ def held_out_windows(
         # season reach back whole seasons, as in Hyndman's seasonal naive method.
         back = season * ((steps - 1) // season + 1)
         rows = anchors[:, None] + steps[None, :] - back[None, :]
-        seasonal = values[rows] if rows.min() >= 0 else None
+        seasonal = values[rows] if (rows >= starts[:, None]).all() else None
     time = dataset.series.time
-    train = values[slice(*dataset.bounds.train)]
-    lag = season if season is not None and season < len(train) else 1
+    mase_scales = []
+    for part in dataset.parts:
+        train = values[slice(*part.bounds.train)]
+        lag = season if season is not None and season < len(train) else 1
+        mase_scales.append(float(np.mean(np.abs(train[lag:] - train[:-lag]))))
     return HeldOutForecasts(
         time=time[anchors + 1] if time is not None else None,
         anchors=anchors,
@@ -87,8 +94,10 @@ def held_out_windows(
         persistence=np.repeat(last[:, None], dataset.horizon, axis=1),
         seasonal=seasonal,
         season=season if seasonal is not None else None,
-        scale=dataset.scaling.target_step_std,
-        mase_scale=float(np.mean(np.abs(train[lag:] - train[:-lag]))),
+        scale=dataset.row_std[anchors],
+        mase_scale=np.array(mase_scales)[series],
+        series=series,
+        names=tuple(part.name for part in dataset.parts) if dataset.is_panel else (),
     )
 
 
@@ -101,9 +110,10 @@ def score(
     classical: Mapping[str, Mapping[str, object]] | None = None,
     skipped: Mapping[str, str] | None = None,
 ) -> dict[str, object]:
-    """MSE, MAE and MASE of the models and each baseline over all windows and steps, the MSE of
-    each horizon step, and each model's skill over persistence and over the best baseline
-    (1 - its MSE / theirs).
+    """MSE, MAE, MASE and sMAPE of the models and each baseline over all windows and steps, the
+    MSE of each horizon step, and each model's skill over persistence and over the best
+    baseline (1 - its scaled MSE / theirs). In a panel, also each model's share of the series
+    where its MASE beats each baseline's.
 
     `classical` holds the classical baselines' errors on the same windows (see `errors`), and
     `skipped` the ones left out with the reason.
@@ -120,22 +130,30 @@ def score(
         if predicted is not None
     }
     scored.update(classical or {})
-    baselines = {name: float(e["mse"]) for name, e in scored.items() if name not in MODELS}  # type: ignore[arg-type]
+    # On the scaled series, so that in a panel each series counts alike; for one series the
+    # same ranking and skill as in data units.
+    baselines = {name: float(e["mse_scaled"]) for name, e in scored.items() if name not in MODELS}  # type: ignore[arg-type]
     best = min(baselines, key=baselines.__getitem__)
     for name in MODELS:
         if name in scored:
-            mse = float(scored[name]["mse"])  # type: ignore[arg-type]
+            mse = float(scored[name]["mse_scaled"])  # type: ignore[arg-type]
             scored[name] = {
                 **scored[name],
                 "skill": _skill(mse, baselines["persistence"]),
                 "skill_vs_best_baseline": _skill(mse, baselines[best]),
             }
+            if forecasts.names:
+                scored[name]["beats"] = {  # type: ignore[index]
+                    baseline: _share_beaten(scored[name], scored[baseline])
+                    for baseline in baselines
+                }
     return {
         **scored,
         "best_baseline": best,
         "skipped": dict(skipped or {}),
         "season": forecasts.season,
         "windows": len(forecasts.actual),
+        **({"series": len(forecasts.names)} if forecasts.names else {}),
     }
 
 
@@ -146,12 +164,49 @@ def _skill(mse: float, baseline: float) -> float:
     return 0.0 if mse == 0 else -math.inf
 
 
+def _share_beaten(model: Mapping[str, object], baseline: Mapping[str, object]) -> float:
+    """The share of series where the model's MASE is below the baseline's."""
+    ours, theirs = model["by_series"], baseline["by_series"]
+    wins = [ours[name]["mase"] < theirs[name]["mase"] for name in ours]  # type: ignore[index]
+    return sum(wins) / len(wins)
+
+
 def errors(predicted: np.ndarray, forecasts: HeldOutForecasts) -> dict[str, object]:
-    """The errors of `predicted` (N, horizon) against the test windows' actual values."""
-    return _errors(predicted - forecasts.actual, forecasts.scale, forecasts.mase_scale)
+    """The errors of `predicted` (N, horizon) against the test windows' actual values.
+
+    In a panel: MSE, MAE and the MSE by step pooled over every window in data units (comparable
+    only where the series share their units), the other errors the mean of the series' own, and
+    each series' errors under `by_series`.
+    """
+    error = predicted - forecasts.actual
+    with np.errstate(invalid="ignore"):
+        smape = 200 * np.abs(error) / (np.abs(predicted) + np.abs(forecasts.actual))
+    smape[np.isnan(smape)] = 0.0  # both zero: a perfect forecast
+    if not forecasts.names:
+        return _errors(error, smape, float(forecasts.scale[0]), float(forecasts.mase_scale[0]))
+    by_series = {}
+    for position, name in enumerate(forecasts.names):
+        mine = forecasts.series == position
+        scale, mase_scale = float(forecasts.scale[mine][0]), float(forecasts.mase_scale[mine][0])
+        own = _errors(error[mine], smape[mine], scale, mase_scale)
+        by_series[name] = {key: own[key] for key in ("mase", "smape", "mse_scaled", "mae")}
+    pooled = _errors(error, smape, 1.0, 1.0)
+    return {
+        "mse": pooled["mse"],
+        "mae": pooled["mae"],
+        **{
+            key: float(np.mean([own[key] for own in by_series.values()]))
+            for key in ("mase", "smape", "mse_scaled")
+        },
+        "mae_scaled": float(np.mean(np.abs(error) / forecasts.scale[:, None])),
+        "mse_by_step": pooled["mse_by_step"],
+        "by_series": by_series,
+    }
 
 
-def _errors(error: np.ndarray, scale: float, mase_scale: float) -> dict[str, object]:
+def _errors(
+    error: np.ndarray, smape: np.ndarray, scale: float, mase_scale: float
+) -> dict[str, object]:
     """Errors over every window and step, and the MSE of each horizon step (data units)."""
     mse, mae = float(np.mean(error**2)), float(np.mean(np.abs(error)))
     by_step = [float(v) for v in np.mean(error**2, axis=0)]
@@ -159,6 +214,7 @@ def _errors(error: np.ndarray, scale: float, mase_scale: float) -> dict[str, obj
         "mse": mse,
         "mae": mae,
         "mase": mae / mase_scale,
+        "smape": float(np.mean(smape)),
         "mse_scaled": mse / scale**2,
         "mae_scaled": mae / scale,
         "mse_by_step": by_step,

@@ -7,7 +7,9 @@ from typing import Any
 
 from search.results.baselines import CLASSICAL, label
 
-METRICS = ("mse", "mae", "mase", "mse_scaled", "mae_scaled")
+METRICS = ("mse", "mae", "mase", "smape", "mse_scaled", "mae_scaled")
+SHOWN_SERIES = 20
+"""A panel's score lists each series up to this many; beyond, the worst and best tenth."""
 
 
 def forecasters(score: Mapping[str, Any]) -> dict[str, str]:
@@ -32,6 +34,19 @@ def score_rows(score: Mapping[str, Any]) -> tuple[list[str], list[list[object]]]
     return ["forecast", *METRICS], rows
 
 
+def series_rows(score: Mapping[str, Any]) -> tuple[list[str], list[list[object]]]:
+    """Headers and one row per series of a panel's score, worst MASE of the model first: the
+    MASE of the model and of each baseline. Past SHOWN_SERIES series, the worst and the best
+    ones only, SHOWN_SERIES in all."""
+    keys = [key for key in forecasters(score) if "by_series" in score[key]]
+    by_series = {key: score[key]["by_series"] for key in keys}
+    names = sorted(by_series["model"], key=lambda name: -by_series["model"][name]["mase"])
+    if len(names) > SHOWN_SERIES:
+        names = names[: SHOWN_SERIES // 2] + names[-SHOWN_SERIES // 2 :]
+    rows = [[name, *(by_series[key][name]["mase"] for key in keys)] for name in names]
+    return ["series (MASE)", *keys], rows
+
+
 def step_rows(score: Mapping[str, Any]) -> tuple[list[str], list[list[object]]]:
     """Headers and one row per forecast: its MSE at each horizon step, in data units."""
     steps = len(score["model"].get("mse_by_step", []))
@@ -48,9 +63,15 @@ def skill_lines(score: Mapping[str, Any]) -> list[str]:
         f"{' (the one export and predict use)' if key == 'model' else ''}: "
         f"{score[key]['skill']:.3f} against persistence, "
         f"{score[key]['skill_vs_best_baseline']:.3f} against the best baseline, {best} "
-        "(1 - MSE model / MSE baseline)"
+        f"(1 - {'mean scaled ' if 'series' in score else ''}MSE model / MSE baseline)"
         for key in ("model", "refit")
         if key in score
     ]
+    if "series" in score:
+        shares = ", ".join(
+            f"{labels.get(other, other)} on {share:.0%}"
+            for other, share in score["model"]["beats"].items()
+        )
+        lines.append(f"the selected model's MASE is lower than: {shares} of the series")
     lines += [f"{label(key, None)} skipped: {why}" for key, why in score.get("skipped", {}).items()]
     return lines

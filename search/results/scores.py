@@ -14,8 +14,7 @@ from pathlib import Path
 import optuna
 from optuna.trial import FrozenTrial
 
-from search.data.calendar import infer_season
-from search.data.series import Series, load_series
+from search.data.series import Series, bundled_name, load_series
 from search.data.windows import ForecastDataset
 from search.errors import ConfigError, DataError
 from search.results.baselines import TIMED_OUT, classical_forecasts
@@ -41,11 +40,15 @@ def record_source(
     time_col: str | None,
     date_format: str | None,
     season: int | None,
+    dataset: ForecastDataset,
 ) -> None:
     """Remember where the study's data is and how it is read, so results can be scored and
     forecast later."""
-    path = str(Path(data).resolve()) if data is not None else None
+    # A bundled dataset by its name, wherever the package is installed.
+    path = str(Path(data).resolve()) if bundled_name(data) is None else data
     source = {"path": path, "time_col": time_col, "date_format": date_format, "season": season}
+    if dataset.is_panel:
+        source |= {"id_col": dataset.series.id_col, "longest_seq_len": dataset.longest_seq_len}
     study.set_user_attr(schema.SOURCE, source)
 
 
@@ -63,6 +66,7 @@ def study_series(study: optuna.Study, data: str | None = None) -> Series:
         tuple(config["features"]),
         source.get("time_col"),
         source.get("date_format"),
+        source.get("id_col"),
     )
 
 
@@ -75,7 +79,10 @@ def study_dataset(study: optuna.Study, data: str | None = None) -> ForecastDatas
             f"the data read for study {study.study_name!r} is not the data it was searched on "
             "(its fingerprint differs); pass --data with the original file"
         )
-    return ForecastDataset(series, int(config["horizon"]), tuple(config["split"]))
+    longest = study.user_attrs.get(schema.SOURCE, {}).get("longest_seq_len", 1)
+    return ForecastDataset(
+        series, int(config["horizon"]), tuple(config["split"]), longest_seq_len=longest
+    )
 
 
 def best_model(study: optuna.Study, url: str) -> tuple[FrozenTrial, Checkpoint]:
@@ -163,7 +170,7 @@ def study_season(
     """The season scores use: `season` if given, else the one the search was told, else the
     one the data's calendar implies."""
     season = season or study.user_attrs.get(schema.SOURCE, {}).get("season")
-    return season or infer_season(dataset.series.time)
+    return season or dataset.inferred_season()
 
 
 def fit_baselines(
@@ -186,7 +193,11 @@ def classical_errors(
     if stored is not None and all(stored.get(k) == v for k, v in key.items()):
         return stored["errors"], stored["skipped"]
     values = dataset.series.values[:, 0]
-    fitted = classical_forecasts(values, anchors, dataset.horizon, forecasts.season)
+    series = [
+        (values[part.start : part.stop], anchors[forecasts.series == position] - part.start)
+        for position, part in enumerate(dataset.parts)
+    ]
+    fitted = classical_forecasts(series, dataset.horizon, forecasts.season)
     found = {name: errors(predicted, forecasts) for name, predicted in fitted.forecasts.items()}
     if not any(why.startswith(TIMED_OUT) for why in fitted.skipped.values()):
         # A baseline skipped for time depends on the machine's load: try it again next time.

@@ -78,10 +78,16 @@ def plan(options: SearchOptions) -> Plan:
     set_threads(THREADS_PER_WORKER)
     space = load_search_space(options.space)
     series = load_series(
-        options.data, options.target, options.features, options.time_col, options.date_format
+        options.data,
+        options.target,
+        options.features,
+        options.time_col,
+        options.date_format,
+        options.id_col,
     )
+    longest = longest_seq_len(space, options.seq_len)
     dataset = ForecastDataset(
-        series, options.horizon, options.split, resolve_device(options.device)
+        series, options.horizon, options.split, resolve_device(options.device), longest
     )
     folds_needed = MIN_FOLDS.get(options.pruner, 1)
     if options.folds < folds_needed:
@@ -89,7 +95,6 @@ def plan(options: SearchOptions) -> Plan:
             f"--pruner {options.pruner} judges whole folds and needs --folds {folds_needed} or "
             f"more, but got --folds {options.folds}; raise --folds or use --pruner hyperband"
         )
-    longest = longest_seq_len(space, options.seq_len)
     train_windows = len(dataset.windows(longest)["train"])  # refuses too short a series
     dataset.folds(longest, options.folds)  # refuses more folds than validation windows
     budget = TrialBudget(
@@ -128,7 +133,14 @@ def open_search(checked: Plan) -> Search:
         pruner,
     )
     study.set_user_attr(schema.TARGET, checked.target)
-    record_source(study, options.data, options.time_col, options.date_format, options.season)
+    record_source(
+        study,
+        options.data,
+        options.time_col,
+        options.date_format,
+        options.season,
+        checked.dataset,
+    )
     fixed = {"arch": options.arch, "seq_len": options.seq_len}
     objective = make_objective(
         checked.space,
@@ -202,7 +214,9 @@ def held_out_score(search: Search) -> dict[str, object] | None:
 
     def on_cpu() -> ForecastDataset:
         # Scored on the CPU whatever the training device: the stored score is the same anywhere.
-        return ForecastDataset(dataset.series, dataset.horizon, checked.options.split)
+        return ForecastDataset(
+            dataset.series, dataset.horizon, checked.options.split, "cpu", dataset.longest_seq_len
+        )
 
     return best_score(search.study, checked.url, on_cpu, checked.options.season)
 

@@ -55,6 +55,7 @@ class SearchOptions:
     study: str | None = None
     storage: str | None = None
     data: str | None = None
+    id_col: str | None = None
     target: str | None = None
     features: tuple[str, ...] = ()
     time_col: str | None = None

@@ -19,20 +19,22 @@ import torch
 from torch import nn
 
 from models import ModelConfig, build_model
-from search.data.windows import Scaling
+from search.data.windows import ModelScaling, Scaling
 from search.errors import ConfigError
 
 FORMAT = "lstm-search-model/1"
 TREND = (
     "inputs: the target's one-step changes divided by scaling.target_step_std, then the "
     "features as z-scores; outputs: the change from the last observed target value, divided "
-    "by scaling.target_step_std, for each of the horizon steps"
+    "by scaling.target_step_std, for each of the horizon steps (a panel's model: scaling holds "
+    "each series' own, by series id)"
 )
 
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """A trained model with what it needs to forecast: shape, weights, scaling and columns.
+    """A trained model with what it needs to forecast: shape, weights, scaling and columns; a
+    panel's model has a scaling for each series, by id.
 
     `provenance` says which study, trial and data made it; it is stored beside the other keys.
     """
@@ -41,7 +43,7 @@ class Checkpoint:
     model: ModelConfig
     hyperparameters: dict[str, Any]
     state_dict: dict[str, torch.Tensor] = field(repr=False)
-    scaling: Scaling
+    scaling: ModelScaling
     columns: tuple[str, ...]
     seq_len: int
     provenance: dict[str, Any] = field(default_factory=dict)
@@ -59,7 +61,7 @@ class Checkpoint:
             "model": asdict(self.model),
             "hyperparameters": dict(self.hyperparameters),
             "state_dict": dict(self.state_dict),
-            "scaling": self.scaling.to_dict(),
+            "scaling": _scaling_dict(self.scaling),
             "columns": list(self.columns),
             "seq_len": self.seq_len,
             "horizon": self.horizon,
@@ -70,7 +72,6 @@ class Checkpoint:
     @classmethod
     def from_file_dict(cls, stored: Mapping[str, Any]) -> Checkpoint:
         """The checkpoint a file's dict describes (see `to_file_dict`)."""
-        scaling = stored["scaling"]
         own = {"format", "arch", "model", "hyperparameters", "state_dict", "scaling", "columns"}
         own |= {"seq_len", "horizon", "trend"}
         return cls(
@@ -78,15 +79,38 @@ class Checkpoint:
             model=ModelConfig(**stored["model"]),
             hyperparameters=dict(stored["hyperparameters"]),
             state_dict=dict(stored["state_dict"]),
-            scaling=Scaling(
-                float(scaling["target_step_std"]),
-                tuple(map(float, scaling["feature_mean"])),
-                tuple(map(float, scaling["feature_std"])),
-            ),
+            scaling=_read_scaling(stored["scaling"]),
             columns=tuple(stored["columns"]),
             seq_len=int(stored["seq_len"]),
             provenance={k: v for k, v in stored.items() if k not in own},
         )
+
+    def series_scaling(self, series: str | None) -> Scaling:
+        """The scaling of `series` (a panel's id; None for a single series' model)."""
+        if isinstance(self.scaling, Scaling):
+            return self.scaling
+        if series not in self.scaling:
+            raise ConfigError(
+                f"the model was not trained on a series {series!r} (series: "
+                f"{', '.join(list(self.scaling)[:10])}); choose one of them"
+            )
+        return self.scaling[series]
+
+
+def _scaling_dict(scaling: ModelScaling) -> dict[str, object]:
+    if isinstance(scaling, Scaling):
+        return scaling.to_dict()
+    return {name: own.to_dict() for name, own in scaling.items()}
+
+
+def _read_scaling(stored: Mapping[str, Any]) -> ModelScaling:
+    if "target_step_std" not in stored:
+        return {str(name): _read_scaling(own) for name, own in stored.items()}  # type: ignore[misc]
+    return Scaling(
+        float(stored["target_step_std"]),
+        tuple(map(float, stored["feature_mean"])),
+        tuple(map(float, stored["feature_std"])),
+    )
 
 
 def encode(checkpoint: Checkpoint) -> bytes:
@@ -121,11 +145,14 @@ def rebuild(checkpoint: Checkpoint, device: torch.device | str = "cpu") -> nn.Mo
 
 
 @torch.inference_mode()
-def forecast_next(checkpoint: Checkpoint, values: np.ndarray) -> np.ndarray:
-    """The next `horizon` target values after the last row of `values` (T, 1 + F), in units."""
+def forecast_next(
+    checkpoint: Checkpoint, values: np.ndarray, series: str | None = None
+) -> np.ndarray:
+    """The next `horizon` target values after the last row of `values` (T, 1 + F), in units;
+    for a panel's model, of the series named `series`."""
     # One more row than the window: the first input is a one-step change and needs a predecessor.
     recent = values[-(checkpoint.seq_len + 1) :]
-    scaling = checkpoint.scaling
+    scaling = checkpoint.series_scaling(series)
     inputs = torch.as_tensor(scaling.inputs(recent)[1:], dtype=torch.float32).unsqueeze(0)
     change = rebuild(checkpoint)(inputs).reshape(1, -1).double().numpy()
     return scaling.to_units(change, recent[-1:, 0])[0]

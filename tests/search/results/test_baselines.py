@@ -66,7 +66,7 @@ def series() -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def classical(series: np.ndarray) -> Classical:
-    return classical_forecasts(series, ANCHORS, HORIZON, SEASON)
+    return classical_forecasts([(series, ANCHORS)], HORIZON, SEASON)
 
 
 def test_labels_name_the_season() -> None:
@@ -94,7 +94,7 @@ def test_the_fit_sees_no_row_after_the_first_anchor(
 ) -> None:
     changed = series.copy()
     changed[ANCHORS[0] + 1 :] += np.random.default_rng(1).normal(0, 5, len(series) - ANCHORS[0] - 1)
-    moved = classical_forecasts(changed, ANCHORS, HORIZON, SEASON)
+    moved = classical_forecasts([(changed, ANCHORS)], HORIZON, SEASON)
     for key in CLASSICAL:
         np.testing.assert_array_equal(moved.forecasts[key][0], classical.forecasts[key][0])
         assert not np.allclose(moved.forecasts[key][1:], classical.forecasts[key][1:]), key
@@ -105,7 +105,7 @@ def test_a_later_row_moves_its_window_through_the_fitted_model_without_a_refit(
 ) -> None:
     changed = series.copy()
     changed[ANCHORS[1]] += 10  # the one row the second window sees and the first does not
-    moved = classical_forecasts(changed, ANCHORS, HORIZON, SEASON)
+    moved = classical_forecasts([(changed, ANCHORS)], HORIZON, SEASON)
     for key, model in statsforecast_models().items():
         second = moved.forecasts[key][1]
         assert not np.allclose(second, classical.forecasts[key][1]), key
@@ -119,14 +119,14 @@ def test_a_later_row_moves_its_window_through_the_fitted_model_without_a_refit(
 
 
 def test_without_a_season_mstl_is_skipped(series: np.ndarray) -> None:
-    classical = classical_forecasts(series, ANCHORS, HORIZON, None)
+    classical = classical_forecasts([(series, ANCHORS)], HORIZON, None)
     assert classical.skipped == {"mstl": "no season"}
     assert tuple(classical.forecasts) == ("auto_ets", "auto_theta")
 
 
 def test_short_fits_and_library_errors_become_skip_reasons() -> None:
     values = np.arange(20.0) + np.sin(np.arange(20))
-    classical = classical_forecasts(values, np.arange(4, 8), 2, SEASON)
+    classical = classical_forecasts([(values, np.arange(4, 8))], 2, SEASON)
     # Five rows are under two weeks: no MSTL, and AutoETS refuses them itself.
     assert classical.skipped == {
         "mstl": "series too short for season 7 (5 rows before the test)",
@@ -137,7 +137,7 @@ def test_short_fits_and_library_errors_become_skip_reasons() -> None:
 
 def test_a_model_over_its_time_is_killed_and_no_process_is_left(series: np.ndarray) -> None:
     before = child_pids() if sys.platform == "linux" else set()
-    classical = classical_forecasts(series, ANCHORS, HORIZON, SEASON, seconds=0.01)
+    classical = classical_forecasts([(series, ANCHORS)], HORIZON, SEASON, seconds=0.01)
     assert classical.forecasts == {}
     assert classical.skipped == {key: "took over 0.01 s" for key in CLASSICAL}
     assert multiprocessing.active_children() == []
@@ -150,7 +150,7 @@ def test_co2_errors_are_as_measured() -> None:
     dataset = ForecastDataset(series, horizon=1)
     anchors = dataset.windows(52)["test"].anchors.numpy()
     values = series.values[:, 0]
-    classical = classical_forecasts(values, anchors, 1, infer_season(series.time))
+    classical = classical_forecasts([(values, anchors)], 1, infer_season(series.time))
     assert classical.skipped == {}
     errors = {key: mse(f, values, anchors) for key, f in classical.forecasts.items()}
     measured = {"auto_ets": 0.214, "auto_theta": 0.204, "mstl": 0.164}
