@@ -34,7 +34,7 @@ def panel_rows(
     if len(repeated):
         first, second = sorted(order[repeated[0] : repeated[0] + 2])
         raise DataError(
-            f"series {uniques[codes[first]]!r} has {time[first]} twice in {time_col!r} (lines "
+            f"series {str(uniques[codes[first]])!r} has {time[first]} twice in {time_col!r} (lines "
             f"{first + 2} and {second + 2}): a duplicate ({id_col}, {time_col}) pair; remove or "
             "aggregate the repeated rows"
         )

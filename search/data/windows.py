@@ -51,7 +51,7 @@ class WindowSplit:
     """The windows of one split; `anchors` are the rows of the last observed value."""
 
     inputs: torch.Tensor  # (T - L + 1, n_inputs, L): unfold view, gathered per batch
-    targets: torch.Tensor  # (T - H, H): scaled change from the anchor row, all anchors
+    ahead: torch.Tensor  # (T - H, H + 1): unfold view of each row's scaled level and the next H
     anchors: torch.Tensor  # (N,) int64 rows in the series
     seq_len: int
 
@@ -59,10 +59,12 @@ class WindowSplit:
         return len(self.anchors)
 
     def batch(self, index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Windows at positions `index` of this split -> inputs (B, L, F), targets (B, H, 1)."""
+        """Windows at positions `index` of this split -> inputs (B, L, F), targets (B, H, 1):
+        the scaled changes from each anchor's value."""
         rows = self.anchors[index]
         x = self.inputs[rows - self.seq_len + 1].transpose(1, 2).contiguous()  # (B,F,L)->(B,L,F)
-        y = self.targets[rows].unsqueeze(-1)  # (B, H) -> (B, H, 1)
+        ahead = self.ahead[rows]  # float64, so that a change of a large level loses nothing
+        y = (ahead[:, 1:] - ahead[:, :1]).to(torch.float32).unsqueeze(-1)
         return x, y
 
 
@@ -140,22 +142,23 @@ class ForecastDataset:
             )
         self.parts = tuple(parts)
         values = series.values
-        inputs = np.zeros_like(values)
-        targets = np.zeros((len(values), horizon))
+        # Filled series by series: the stacked arrays are the only copies of the data; windows
+        # and targets are views of them, gathered per batch.
+        inputs = torch.zeros(values.shape, dtype=torch.float32)
+        level = torch.zeros(len(values), dtype=torch.float64)
         self.row_std = np.ones(len(values))
         for part in self.parts:
             rows = slice(part.start, part.stop)
-            inputs[rows] = part.scaling.inputs(values[rows])
-            level = values[rows, 0] / part.scaling.target_step_std
-            steps = np.lib.stride_tricks.sliding_window_view(level, horizon + 1)
-            targets[part.start : part.stop - horizon] = steps[:, 1:] - steps[:, :1]
-            self.row_std[rows] = part.scaling.target_step_std
+            own = part.scaling.inputs(values[rows])
+            own_level = values[rows, 0] / part.scaling.target_step_std
+            steps = np.lib.stride_tricks.sliding_window_view(own_level, horizon + 1)
             panel_name = part.name if self.is_panel else None
-            _check_finite(
-                inputs[rows], targets[part.start : part.stop - horizon], part, values, panel_name
-            )
-        self._inputs = torch.as_tensor(inputs, dtype=torch.float32, device=self.device)
-        self._targets = torch.as_tensor(targets, dtype=torch.float32, device=self.device)
+            _check_finite(own, steps[:, 1:] - steps[:, :1], part, values, panel_name)
+            inputs[rows] = torch.from_numpy(own)
+            level[rows] = torch.from_numpy(own_level)
+            self.row_std[rows] = part.scaling.target_step_std
+        self._inputs = inputs.to(self.device)
+        self._ahead = level.to(self.device).unfold(0, horizon + 1, 1)
         # What orders rows in time across series: the timestamp in a panel, the row alone.
         order = series.time.asi8 if self.is_panel else np.arange(len(values))  # type: ignore[union-attr]
         self._row_time = torch.as_tensor(order, dtype=torch.int64, device=self.device)
@@ -212,7 +215,7 @@ class ForecastDataset:
         return {
             name: WindowSplit(
                 unfolded,
-                self._targets,
+                self._ahead,
                 self._arange([by_split[name] for by_split in ranges]),
                 seq_len,
             )

@@ -62,11 +62,14 @@ def test_mase_divides_by_the_training_rows_seasonal_naive_error_and_skill_uses_t
     ds = ForecastDataset(make_series(values), horizon=2)
     forecasts = held_out_forecasts(Constant(2, 0.1), ds, seq_len=14, season=7)
     train = values[: ds.bounds.train[1]]
-    assert forecasts.mase_scale == pytest.approx(np.mean(np.abs(train[7:] - train[:-7])))
-    classical = {"auto_ets": {"mse": 1e-3, "mae": 0.01, "mase": 0.001}}
+    np.testing.assert_allclose(forecasts.mase_scale, np.mean(np.abs(train[7:] - train[:-7])))
+    step_std = ds.scaling.target_step_std
+    classical = {
+        "auto_ets": {"mse": 1e-3, "mae": 0.01, "mase": 0.001, "mse_scaled": 1e-3 / step_std**2}
+    }
     result = score(forecasts, classical, {"mstl": "no season"})
     for name in ("model", "persistence", "seasonal_naive"):
-        assert result[name]["mase"] == pytest.approx(result[name]["mae"] / forecasts.mase_scale)
+        assert result[name]["mase"] == pytest.approx(result[name]["mae"] / forecasts.mase_scale[0])
     assert result["best_baseline"] == "auto_ets" and result["auto_ets"] == classical["auto_ets"]
     model = result["model"]
     assert model["skill_vs_best_baseline"] == pytest.approx(1 - model["mse"] / 1e-3)
