@@ -199,7 +199,8 @@ def _check_time_order(time: pd.DatetimeIndex, time_col: str) -> None:
         stamp = time[duplicated][0]
         raise DataError(
             f"duplicate timestamp {stamp} in column {time_col!r}; remove or aggregate "
-            "the repeated rows"
+            "the repeated rows, or name the column of series ids with --id-col if the file "
+            "holds many series"
         )
     if not time.is_monotonic_increasing:
         row = int(np.flatnonzero(np.diff(time.asi8) < 0)[0]) + 1

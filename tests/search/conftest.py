@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from search.store.artifacts import artifact_dir
@@ -32,6 +33,27 @@ def write_series_csv(path: Path) -> Path:
     ]
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+# Three series of different lengths, start dates and sizes: "big" from January, "small" from
+# March (a hundredth of its size), "late" from June, its rows shuffled in the file.
+LENGTHS = {"big": 300, "small": 240, "late": 150}
+STARTS = {"big": "2024-01-01", "small": "2024-03-01", "late": "2024-06-01"}
+SIZES = {"big": 100.0, "small": 1.0, "late": 10.0}
+
+
+def panel_frame(seed: int = 0) -> pd.DataFrame:
+    """A panel in long format (id, day, y) of the three series above, one after the other."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for name, length in LENGTHS.items():
+        t = np.arange(length)
+        level = SIZES[name] * (
+            50 + np.sin(2 * np.pi * t / 7) + np.cumsum(rng.normal(0, 0.3, length))
+        )
+        time = pd.date_range(STARTS[name], periods=length, freq="D")
+        frames.append(pd.DataFrame({"id": name, "day": time.strftime("%Y-%m-%d"), "y": level}))
+    return pd.concat(frames, ignore_index=True)
 
 
 @pytest.fixture

@@ -12,25 +12,7 @@ import pytest
 from search.data.series import bundled_path, load_series
 from search.data.windows import ForecastDataset
 from search.errors import DataError
-
-# Three series of different lengths, start dates and sizes: "big" from January, "small" from
-# March (a hundredth of its size), "late" from June, its rows shuffled in the file.
-LENGTHS = {"big": 300, "small": 240, "late": 150}
-STARTS = {"big": "2024-01-01", "small": "2024-03-01", "late": "2024-06-01"}
-SIZES = {"big": 100.0, "small": 1.0, "late": 10.0}
-
-
-def panel_frame(seed: int = 0) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    frames = []
-    for name, length in LENGTHS.items():
-        t = np.arange(length)
-        level = SIZES[name] * (
-            50 + np.sin(2 * np.pi * t / 7) + np.cumsum(rng.normal(0, 0.3, length))
-        )
-        time = pd.date_range(STARTS[name], periods=length, freq="D")
-        frames.append(pd.DataFrame({"id": name, "day": time.strftime("%Y-%m-%d"), "y": level}))
-    return pd.concat(frames, ignore_index=True)
+from tests.search.conftest import LENGTHS, STARTS, panel_frame
 
 
 def write_panel(tmp_path: Path, frame: pd.DataFrame, name: str = "panel.csv") -> Path:

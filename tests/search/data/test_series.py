@@ -26,6 +26,12 @@ def test_bundled_co2_is_complete_after_interpolation() -> None:
     assert series.time is not None and series.time[0].year == 1958
 
 
+def test_a_single_series_fingerprint_is_what_it_was_before_panels() -> None:
+    # The fingerprint is part of a study's stored configuration: studies made before --id-col
+    # existed resume only if it stays the same.
+    assert load_series().fingerprint == "1f021c8d660dbc4f"
+
+
 def test_bundled_attribution_ships_beside_the_data() -> None:
     assert "Keeling" in (bundled_path().parent / "README.md").read_text()
 

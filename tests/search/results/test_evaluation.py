@@ -102,3 +102,49 @@ def test_forecasts_in_units_are_changes_from_the_last_value() -> None:
     # Consecutive windows: each one's last observed value is the previous one's actual.
     np.testing.assert_allclose(forecasts.persistence[1:, 0], forecasts.actual[:-1, 0])
     assert forecasts.time is None
+
+
+def test_a_panels_scores_are_each_series_own_and_their_mean() -> None:
+    rng = np.random.default_rng(5)
+    t = np.arange(300)
+    time = pd.date_range("2024-01-01", periods=300, freq="D")
+    walks = {
+        name: size * (np.sin(2 * np.pi * t / 7) + np.cumsum(rng.normal(0, 0.5, 300)))
+        for name, size in (("large", 1000.0), ("small", 0.01), ("mid", 3.0))
+    }
+    panel = Series(
+        "p",
+        np.concatenate(list(walks.values())).reshape(-1, 1),
+        ("y",),
+        time.append([time, time]),
+        0,
+        0,
+        "f",
+        ids=tuple(walks),
+        starts=(0, 300, 600),
+        id_col="id",
+    )
+    model = Constant(2, 0.3)
+    result = score(held_out_forecasts(model, ForecastDataset(panel, horizon=2), 10, season=7))
+    assert result["series"] == 3 and result["windows"] == 3 * 44
+    alone = {
+        name: score(
+            held_out_forecasts(model, ForecastDataset(make_series(v, time), horizon=2), 10, 7)
+        )
+        for name, v in walks.items()
+    }
+    for method in ("model", "persistence", "seasonal_naive"):
+        for key in ("mase", "smape", "mse_scaled"):
+            own = [alone[name][method][key] for name in walks]
+            by_series = [result[method]["by_series"][name][key] for name in walks]
+            assert by_series == pytest.approx(own)
+            assert result[method][key] == pytest.approx(np.mean(own))
+    # Pooled in data units, the large series is all there is; scaled, each counts alike.
+    assert result["model"]["mse"] == pytest.approx(
+        np.mean([a["model"]["mse"] for a in alone.values()])
+    )
+    beaten = np.mean([a["model"]["mase"] < a["persistence"]["mase"] for a in alone.values()])
+    assert result["model"]["beats"]["persistence"] == pytest.approx(beaten)
+    assert result["model"]["skill"] == pytest.approx(
+        1 - result["model"]["mse_scaled"] / result["persistence"]["mse_scaled"]
+    )
