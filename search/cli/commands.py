@@ -45,9 +45,11 @@ def studies(argv: Sequence[str]) -> int:
                 config.get("strategy"),
                 f"{counts(study).finished}/{study.user_attrs.get(schema.TARGET, '?')}",
                 best.value if best else None,
+                score.get("series", 1),
                 score.get("model", {}).get("mse"),
-                score.get("refit", {}).get("mse"),
-                score.get("persistence", {}).get("mse"),
+                score.get("model", {}).get("mase"),
+                score.get("refit", {}).get("mase"),
+                score.get("persistence", {}).get("mase"),
                 *(score["model"].get(k) if score else None for k in SKILLS),
             ]
         )
@@ -59,9 +61,11 @@ def studies(argv: Sequence[str]) -> int:
         "strategy",
         "finished",
         "best_val_mse",
+        "series",
         "test_mse",
-        "refit_mse",
-        "persistence",
+        "test_mase",
+        "refit_mase",
+        "persistence_mase",
         *SKILLS,
     ]
     print(table(headers, rows))

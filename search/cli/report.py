@@ -5,7 +5,8 @@
 - importances.png: Optuna's parameter importances (its default evaluator, PED-ANOVA);
 - learning_curves.png: validation MSE per epoch of the top trials;
 - test_forecast.png: the best model's (and its refit's) one-step forecasts of the test split
-  against the actual values and the persistence baseline;
+  against the actual values and the persistence baseline (for a panel: of the series where the
+  model's MASE is worst, median and best);
 - test_scores.png: the stored test score, MSE and MASE of the models and every baseline.
 """
 
@@ -27,7 +28,7 @@ from search.cli.parsing import add_data_options, command_parser, file_name, outp
 from search.cli.plots import best_so_far, plot_best_so_far, save_png
 from search.data.windows import ForecastDataset
 from search.errors import ConfigError
-from search.results.evaluation import MODELS, HeldOutForecasts
+from search.results.evaluation import MODELS, HeldOutForecasts, errors
 from search.results.score_rows import forecasters, score_rows
 from search.results.scores import best_held_out_forecasts, best_score, study_dataset
 from search.store import schema
@@ -132,45 +133,61 @@ def forecast_figure(
     forecasts: HeldOutForecasts, trial: FrozenTrial, target: str, study_name: str
 ) -> Figure:
     """Step-1 test forecasts of the best model and persistence against the actual values; the
-    legend's MSEs are step 1's, as in the score table's per-step rows."""
-    figure = Figure(figsize=(12, 4.8), layout="constrained")
-    axes = figure.subplots()
-    x = forecasts.time if forecasts.time is not None else np.arange(len(forecasts.actual))
-    mse = {
-        name: float(np.mean((values[:, 0] - forecasts.actual[:, 0]) ** 2))
-        for name, values in (("model", forecasts.model), ("persistence", forecasts.persistence))
-    }
-    axes.plot(x, forecasts.actual[:, 0], color="black", linewidth=1.6, label="actual")
-    axes.plot(
-        x,
-        forecasts.persistence[:, 0],
-        color="0.55",
-        linestyle="--",
-        linewidth=1.0,
-        label=f"persistence (step-1 MSE {mse['persistence']:.3g})",
-    )
-    axes.plot(
-        x,
-        forecasts.model[:, 0],
-        color="tab:red",
-        linewidth=1.2,
-        label=f"trial {trial.number} (step-1 MSE {mse['model']:.3g})",
-    )
-    if forecasts.refit is not None:
-        refit_mse = float(np.mean((forecasts.refit[:, 0] - forecasts.actual[:, 0]) ** 2))
-        axes.plot(
-            x,
-            forecasts.refit[:, 0],
-            color="tab:blue",
-            linewidth=1.0,
-            label=f"its refit on train + validation (step-1 MSE {refit_mse:.3g})",
-        )
+    legend's MSEs are step 1's, as in the score table's per-step rows. For a panel, one panel
+    each for the series where the model's MASE is worst, median and best."""
+    if not forecasts.names:
+        figure = Figure(figsize=(12, 4.8), layout="constrained")
+        shown = [("", np.ones(len(forecasts.actual), dtype=bool))]
+    else:
+        by_series = errors(forecasts.model, forecasts)["by_series"]
+        ranked = sorted(by_series, key=lambda name: -by_series[name]["mase"])  # type: ignore[index]
+        picks = dict.fromkeys([ranked[0], ranked[len(ranked) // 2], ranked[-1]])
+        figure = Figure(figsize=(12, 3.6 * len(picks)), layout="constrained")
+        shown = [
+            (
+                f"{rank} MASE: series {name!r} ({by_series[name]['mase']:.3g}), ",  # type: ignore[index]
+                forecasts.series == forecasts.names.index(name),
+            )
+            for rank, name in zip(("worst", "median", "best"), picks, strict=False)
+        ]
+    for axes, (title, mine) in zip(
+        np.atleast_1d(figure.subplots(len(shown), 1)), shown, strict=True
+    ):
+        _forecast_axes(axes, forecasts, mine, trial, target)
+        axes.set_title(f"{title or study_name + ': '}{target}, test split, one step ahead")
+    if forecasts.names:
+        figure.suptitle(f"{study_name}: {len(forecasts.names)} series")
+    return figure
+
+
+def _forecast_axes(
+    axes: Any, forecasts: HeldOutForecasts, mine: np.ndarray, trial: FrozenTrial, target: str
+) -> None:
+    """One series' step-1 forecasts: the windows `mine` of `forecasts`."""
+    actual = forecasts.actual[mine, 0]
+    x = forecasts.time[mine] if forecasts.time is not None else np.arange(len(actual))
+    lines = [
+        (
+            "persistence",
+            forecasts.persistence,
+            {"color": "0.55", "linestyle": "--", "linewidth": 1.0},
+        ),
+        (f"trial {trial.number}", forecasts.model, {"color": "tab:red", "linewidth": 1.2}),
+        (
+            "its refit on train + validation",
+            forecasts.refit,
+            {"color": "tab:blue", "linewidth": 1.0},
+        ),
+    ]
+    axes.plot(x, actual, color="black", linewidth=1.6, label="actual")
+    for label, values, style in lines:
+        if values is not None:
+            mse = float(np.mean((values[mine, 0] - actual) ** 2))
+            axes.plot(x, values[mine, 0], label=f"{label} (step-1 MSE {mse:.3g})", **style)
     axes.set_xlabel("time" if forecasts.time is not None else "row")
     axes.set_ylabel(f"{target} (data units)")
     axes.grid(True, alpha=0.3)
     axes.legend()
-    axes.set_title(f"{study_name}: {target}, test split, one step ahead against the actual values")
-    return figure
 
 
 def score_figure(score: Mapping[str, Any], study_name: str) -> Figure:
@@ -180,11 +197,14 @@ def score_figure(score: Mapping[str, Any], study_name: str) -> Figure:
     models = set(forecasters(score).values()) & {forecasters(score).get(key) for key in MODELS}
     colors = ["tab:red" if label in models else "0.6" for label in labels]
     figure = Figure(figsize=(12, 0.5 * len(rows) + 1.5), layout="constrained")
-    for axes, metric in zip(figure.subplots(1, 2, sharey=True), ("mse", "mase"), strict=True):
+    # A panel's MSE in data units is the largest series'; scaled, every series counts alike.
+    mse = "mse_scaled" if "series" in score else "mse"
+    units = {"mse": " (data units)", "mse_scaled": " (scaled, mean of the series')", "mase": ""}
+    for axes, metric in zip(figure.subplots(1, 2, sharey=True), (mse, "mase"), strict=True):
         values = [row[headers.index(metric)] for row in rows]
         axes.barh(labels, values, color=colors)
         axes.invert_yaxis()
-        axes.set_xlabel(f"test {metric.upper()}" + (" (data units)" if metric == "mse" else ""))
+        axes.set_xlabel(f"test {metric.split('_')[0].upper()}{units[metric]}")
         axes.grid(True, axis="x", alpha=0.3)
     figure.suptitle(f"{study_name}: {score['windows']} held-out test windows")
     return figure

@@ -3,11 +3,14 @@
 import json
 from pathlib import Path
 
+import optuna
 import pandas as pd
 import pytest
 import torch
 
 from search.cli.main import main
+from search.cli.report import forecast_figure
+from search.results.scores import best_held_out_forecasts, study_dataset
 from tests.search.cli.test_main import FAST
 from tests.search.conftest import LENGTHS, panel_frame
 
@@ -39,6 +42,20 @@ def test_a_panel_is_searched_scored_per_series_and_forecast_per_series(
     table = capsys.readouterr().out
     assert "of 3 series" in table and "series (MASE)" in table
     assert "the selected model's MASE is lower than: persistence (last value) on" in table
+
+    assert main(["studies", "--storage", storage_url]) == 0
+    row = capsys.readouterr().out.splitlines()[1].split()
+    assert row[:3] == ["panel-random", "random", "2/2"] and row[4] == "3"
+    assert float(row[6]) == pytest.approx(score["model"]["mase"], rel=1e-3)  # test_mase
+
+    report = tmp_path / "report"
+    assert main(["report", "panel-random", "--storage", storage_url, "--out", str(report)]) == 0
+    assert (report / "test_forecast.png").stat().st_size > 10_000
+    study = optuna.load_study(study_name="panel-random", storage=storage_url)
+    trial, forecasts = best_held_out_forecasts(study, storage_url, study_dataset(study))
+    titles = [axes.get_title() for axes in forecast_figure(forecasts, trial, "y", "p").axes]
+    worst = max(LENGTHS, key=lambda name: score["model"]["by_series"][name]["mase"])
+    assert titles[0].startswith(f"worst MASE: series {worst!r}") and len(titles) == 3
 
     forecast = tmp_path / "forecast.csv"
     assert main(["predict", "panel-random", "--storage", storage_url, "--out", str(forecast)]) == 0
