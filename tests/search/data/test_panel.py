@@ -195,3 +195,19 @@ def test_a_panel_of_a_thousand_series_of_ten_thousand_rows_stays_in_bounded_memo
     # The stacked inputs (float32), scaled levels, scales and times (float64, int64): 360 MB.
     # Targets of 24 steps stacked would add 960 MB; a copy per window of 168 rows, 6.7 GB.
     assert grown_mib < 800
+
+
+def test_a_feature_constant_within_a_series_is_centred_not_refused(tmp_path: Path) -> None:
+    # A series' own attribute (its store's floor space, say) is constant within it: in a panel
+    # it is only centred, where for one series it would be refused as carrying nothing.
+    frame = panel_frame().assign(
+        size=lambda f: f["id"].map({"big": 3.0, "small": 1.0, "late": 2.0})
+    )
+    path = write_panel(tmp_path, frame)
+    dataset = ForecastDataset(load_series(path, target="y", features=("size",), id_col="id"))
+    assert [part.scaling.feature_std for part in dataset.parts] == [(1.0,)] * 3
+    x, _ = dataset.windows(7)["train"].batch(np.arange(len(dataset.windows(7)["train"])))
+    assert np.allclose(x[:, :, 1].numpy(), 0.0)
+    one = write_panel(tmp_path, frame[frame["id"] == "big"].drop(columns=["id"]), "one.csv")
+    with pytest.raises(DataError, match="'size' is constant"):
+        load_series(one, target="y", features=("size",))
