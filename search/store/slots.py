@@ -59,11 +59,8 @@ def fail_dead_trials(
     for trial in running:
         if trial.state != TrialState.RUNNING:
             continue
-        if _is_orphan(trial):
-            reason = schema.PROCESS_DIED
-        elif trial.number in expired:
-            reason = silent
-        else:
+        reason = _orphan_reason(trial) or (silent if trial.number in expired else None)
+        if reason is None:
             continue
         try:
             fail_with_reason(study, trial, schema.FAIL_REASON, reason)
@@ -74,22 +71,24 @@ def fail_dead_trials(
     return failed
 
 
-def _is_orphan(trial: FrozenTrial) -> bool:
+def _orphan_reason(trial: FrozenTrial) -> str | None:
+    """Why a RUNNING trial is known lost without waiting for its lease; None if it is not."""
     recorded = trial.system_attrs.get(schema.OWNER)
     if recorded is None:
         # A claim creates its trial with the owner, or pops a requeued one and records the owner
         # before releasing the lock, and this runs under the lock: a requeued trial without one
         # was popped by a process that died while claiming it. Any other trial is not ours
         # (a plain Optuna client's) and is left alone.
-        return FAILED_TRIAL in trial.system_attrs
+        return schema.PROCESS_DIED if FAILED_TRIAL in trial.system_attrs else None
     if recorded.get("host") != _pid_space():
-        return False
+        return None
     pid = int(recorded["pid"])
     if pid == os.getpid():
         # This process claims only between its trials: a trial of its own still RUNNING was
-        # left by a claim cut off half-way (the storage lost, then reached again).
-        return True
-    return _start_time(pid) != recorded.get("started")
+        # left by a claim cut off half-way (the storage lost, its write arrived, and the claim
+        # was tried again).
+        return schema.STORAGE_LOST
+    return schema.PROCESS_DIED if _start_time(pid) != recorded.get("started") else None
 
 
 def _start_time(pid: int) -> str | None:

@@ -1,5 +1,6 @@
 """The worker loop: exact counts, failures, interrupts and dead processes, on real SQLite."""
 
+import os
 import subprocess
 import sys
 
@@ -140,6 +141,20 @@ def judged_dead(study: optuna.Study, url: str, watch: LeaseWatch | None = None) 
     with study_lock(url, "s").held():
         running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
         return fail_dead_trials(study, running, watch or LeaseWatch())
+
+
+def test_a_trial_of_this_process_left_running_by_a_cut_off_claim_is_given_back_as_lost(
+    storage_url: str,
+) -> None:
+    # A claim whose write reached the storage while its answer did not (the storage or proxy
+    # restarted) leaves a RUNNING trial of this very process, which claims only between trials.
+    study = new_study(storage_url)
+    trial = running_trial(study)
+    study._storage.set_trial_system_attr(trial._trial_id, schema.OWNER, owner(os.getpid()))
+    assert judged_dead(study, storage_url) == [trial.number]
+    assert study.trials[trial.number].user_attrs[schema.FAIL_REASON] == schema.STORAGE_LOST
+    (requeued,) = study.get_trials(states=(TrialState.WAITING,))
+    assert requeued.system_attrs[schema.REQUEUED_FROM] == trial.number
 
 
 def test_trial_of_a_dead_process_is_failed_and_requeued_at_once(storage_url: str) -> None:
