@@ -9,6 +9,7 @@ from pathlib import Path
 
 import optuna
 import pandas as pd
+from torch import nn
 
 from search.cli.parsing import add_data_options, command_parser, file_name, output_file
 from search.cli.summary import score_table, table, trials_frame, trials_table
@@ -22,7 +23,7 @@ from search.store.backends import masked
 from search.store.storage import open_storage, storage_url
 from search.store.study import load_named_study
 from search.store.trials import best_trial, counts
-from search.training.checkpoint import Checkpoint, encode, forecast_next
+from search.training.checkpoint import Checkpoint, encode, forecast_next, rebuild
 
 SKILLS = ("skill", "skill_vs_best_baseline")
 """Of the model export and predict hand out (the selected trial's), in the studies table."""
@@ -45,7 +46,7 @@ def studies(argv: Sequence[str]) -> int:
                 config.get("strategy"),
                 f"{counts(study).finished}/{study.user_attrs.get(schema.TARGET, '?')}",
                 best.value if best else None,
-                score.get("series", 1),
+                score.get("series", 1) if score else None,
                 score.get("model", {}).get("mse"),
                 score.get("model", {}).get("mase"),
                 score.get("refit", {}).get("mase"),
@@ -162,23 +163,25 @@ def predict(argv: Sequence[str]) -> int:
             raise ConfigError(
                 f"study {args.study!r} was searched on one series, not a panel; drop --series"
             )
+        checkpoint.series_scaling(args.series)  # refuses a series the model was not trained on
         parts = [part for part in parts if part[0] == args.series]
         if not parts:
-            checkpoint.series_scaling(args.series)  # refused, naming the series there are
+            raise DataError(
+                f"series {args.series!r} is not in the data; pass --data with a file that has it"
+            )
+    model = rebuild(checkpoint)
     frames, left_out = [], []
     for name, start, stop in parts:
-        if series.ids and args.series is None and name not in checkpoint.scaling:
+        if series.ids and name not in checkpoint.scaling:
             left_out.append(name)  # left out of the search, so the model has no scaling for it
             continue
-        frames.append(_forecast_frame(checkpoint, series, name, start, stop))
+        frames.append(_forecast_frame(checkpoint, model, series, name, start, stop))
     forecast = pd.concat(frames)
     if args.out:
         forecast.to_csv(args.out, index=not series.ids)
         print(f"forecast: {args.out}")
     if series.ids:
-        skipped = (
-            f"; not forecast (left out of the search): {', '.join(left_out)}" if left_out else ""
-        )
+        skipped = f"; not forecast (left out of the search): {', '.join(left_out)}"
         print(
             f"{printable(study.study_name)}: forecast of {printable(series.target)} for "
             f"{len(frames)} series by {what}{skipped if left_out else ''}"
@@ -196,7 +199,7 @@ def predict(argv: Sequence[str]) -> int:
 
 
 def _forecast_frame(
-    checkpoint: Checkpoint, series: Series, name: str, start: int, stop: int
+    checkpoint: Checkpoint, model: nn.Module, series: Series, name: str, start: int, stop: int
 ) -> pd.DataFrame:
     """The forecast after one series' last row: a row per step, with its time where known and,
     for a panel, the series id (long format)."""
@@ -209,7 +212,7 @@ def _forecast_frame(
             "file"
         )
     forecast = pd.DataFrame(
-        {series.target: forecast_next(checkpoint, values, name if series.ids else None)}
+        {series.target: forecast_next(checkpoint, values, name if series.ids else None, model)}
     )
     forecast.index = pd.RangeIndex(1, len(forecast) + 1, name="step")
     if series.time is not None:

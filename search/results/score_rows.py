@@ -9,7 +9,7 @@ from search.results.baselines import CLASSICAL, label
 
 METRICS = ("mse", "mae", "mase", "smape", "mse_scaled", "mae_scaled")
 SHOWN_SERIES = 20
-"""A panel's score lists each series up to this many; beyond, the worst and best tenth."""
+"""A panel's score lists each series up to this many; beyond, the worst and best half of them."""
 
 
 def forecasters(score: Mapping[str, Any]) -> dict[str, str]:

@@ -146,13 +146,17 @@ def rebuild(checkpoint: Checkpoint, device: torch.device | str = "cpu") -> nn.Mo
 
 @torch.inference_mode()
 def forecast_next(
-    checkpoint: Checkpoint, values: np.ndarray, series: str | None = None
+    checkpoint: Checkpoint,
+    values: np.ndarray,
+    series: str | None = None,
+    model: nn.Module | None = None,
 ) -> np.ndarray:
     """The next `horizon` target values after the last row of `values` (T, 1 + F), in units;
-    for a panel's model, of the series named `series`."""
+    for a panel's model, of the series named `series`. `model` is the checkpoint's, rebuilt
+    once by a caller that forecasts many series."""
     # One more row than the window: the first input is a one-step change and needs a predecessor.
     recent = values[-(checkpoint.seq_len + 1) :]
     scaling = checkpoint.series_scaling(series)
     inputs = torch.as_tensor(scaling.inputs(recent)[1:], dtype=torch.float32).unsqueeze(0)
-    change = rebuild(checkpoint)(inputs).reshape(1, -1).double().numpy()
+    change = (model or rebuild(checkpoint))(inputs).reshape(1, -1).double().numpy()
     return scaling.to_units(change, recent[-1:, 0])[0]

@@ -75,6 +75,11 @@ def test_a_panel_is_searched_scored_per_series_and_forecast_per_series(
     assert "for 1 series" in capsys.readouterr().out
     assert main(["predict", "panel-random", "--storage", storage_url, "--series", "nope"]) == 2
     assert "not trained on a series 'nope'" in capsys.readouterr().err
+    without_late = tmp_path / "without-late.csv"
+    panel_frame().query("id != 'late'").to_csv(without_late, index=False)
+    predict_late = ["predict", "panel-random", "--storage", storage_url, "--series", "late"]
+    assert main([*predict_late, "--data", str(without_late)]) == 2
+    assert "series 'late' is not in the data" in capsys.readouterr().err
 
     model = tmp_path / "model.pt"
     assert main(["export", "panel-random", "--storage", storage_url, "--out", str(model)]) == 0
