@@ -34,9 +34,9 @@ class HeldOutForecasts:
     persistence: np.ndarray
     seasonal: np.ndarray | None
     season: int | None
-    scale: np.ndarray  # (N,) data units per unit of the scaled series, by window
-    mase_scale: np.ndarray  # (N,) the series' training rows' one-season-back MAE, by window
-    series: np.ndarray  # (N,) position of each window's series in `names`
+    scale: np.ndarray  # (S,) data units per unit of the scaled series, by series
+    mase_scale: np.ndarray  # (S,) each series' training rows' one-season-back MAE
+    series: np.ndarray  # (N,) position of each window's series (ascending: series by series)
     names: tuple[str, ...]  # the series' names; empty for a single series
     refit: np.ndarray | None = None  # the refit model's, once there is one
 
@@ -94,12 +94,15 @@ def held_out_windows(
         persistence=np.repeat(last[:, None], dataset.horizon, axis=1),
         seasonal=seasonal,
         season=season if seasonal is not None else None,
-        scale=dataset.row_std[anchors],
-        mase_scale=np.array(mase_scales)[series],
+        scale=np.array([part.scaling.target_step_std for part in dataset.parts]),
+        mase_scale=np.array(mase_scales),
         series=series,
         names=tuple(part.name for part in dataset.parts) if dataset.is_panel else (),
     )
 
+
+SERIES_MEANS = ("mase", "smape", "mse_scaled", "mae_scaled")
+"""A panel's errors that are the mean of its series' own, so that each series counts alike."""
 
 MODELS = ("model", "refit")
 """Forecasts made by trained LSTMs; every other forecast in a score is a baseline."""
@@ -182,25 +185,26 @@ def errors(predicted: np.ndarray, forecasts: HeldOutForecasts) -> dict[str, obje
     with np.errstate(invalid="ignore"):
         smape = 200 * np.abs(error) / (np.abs(predicted) + np.abs(forecasts.actual))
     smape[np.isnan(smape)] = 0.0  # both zero: a perfect forecast
+    # Each series' windows are consecutive rows.
+    bounds = np.searchsorted(forecasts.series, np.arange(len(forecasts.scale) + 1))
+    own = [
+        _errors(error[start:stop], smape[start:stop], float(scale), float(mase_scale))
+        for start, stop, scale, mase_scale in zip(
+            bounds[:-1], bounds[1:], forecasts.scale, forecasts.mase_scale, strict=True
+        )
+    ]
     if not forecasts.names:
-        return _errors(error, smape, float(forecasts.scale[0]), float(forecasts.mase_scale[0]))
-    by_series = {}
-    for position, name in enumerate(forecasts.names):
-        mine = forecasts.series == position
-        scale, mase_scale = float(forecasts.scale[mine][0]), float(forecasts.mase_scale[mine][0])
-        own = _errors(error[mine], smape[mine], scale, mase_scale)
-        by_series[name] = {key: own[key] for key in ("mase", "smape", "mse_scaled", "mae")}
+        return own[0]
     pooled = _errors(error, smape, 1.0, 1.0)
     return {
         "mse": pooled["mse"],
         "mae": pooled["mae"],
-        **{
-            key: float(np.mean([own[key] for own in by_series.values()]))
-            for key in ("mase", "smape", "mse_scaled")
-        },
-        "mae_scaled": float(np.mean(np.abs(error) / forecasts.scale[:, None])),
+        **{key: float(np.mean([o[key] for o in own])) for key in SERIES_MEANS},
         "mse_by_step": pooled["mse_by_step"],
-        "by_series": by_series,
+        "by_series": {
+            name: {key: o[key] for key in ("mase", "smape", "mse_scaled", "mae")}
+            for name, o in zip(forecasts.names, own, strict=True)
+        },
     }
 
 

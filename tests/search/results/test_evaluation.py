@@ -9,7 +9,7 @@ from torch import nn
 from search.data.calendar import infer_season
 from search.data.series import Series
 from search.data.windows import ForecastDataset
-from search.results.evaluation import held_out_forecasts, score
+from search.results.evaluation import HeldOutForecasts, errors, held_out_forecasts, score
 from search.training.train import evaluate
 
 
@@ -139,6 +139,8 @@ def test_a_panels_scores_are_each_series_own_and_their_mean() -> None:
             by_series = [result[method]["by_series"][name][key] for name in walks]
             assert by_series == pytest.approx(own)
             assert result[method][key] == pytest.approx(np.mean(own))
+        own_mae = [alone[name][method]["mae_scaled"] for name in walks]
+        assert result[method]["mae_scaled"] == pytest.approx(np.mean(own_mae))
     # Pooled in data units, the large series is all there is; scaled, each counts alike.
     assert result["model"]["mse"] == pytest.approx(
         np.mean([a["model"]["mse"] for a in alone.values()])
@@ -148,3 +150,26 @@ def test_a_panels_scores_are_each_series_own_and_their_mean() -> None:
     assert result["model"]["skill"] == pytest.approx(
         1 - result["model"]["mse_scaled"] / result["persistence"]["mse_scaled"]
     )
+
+
+def test_a_panels_scaled_errors_weigh_each_series_alike_whatever_its_windows() -> None:
+    # Series "a" has one test window, "b" three: pooled over windows, "b" would count 3 times.
+    actual = np.zeros((4, 1))
+    forecasts = HeldOutForecasts(
+        time=None,
+        anchors=np.arange(4),
+        actual=actual,
+        model=None,
+        persistence=actual,
+        seasonal=None,
+        season=None,
+        scale=np.array([1.0, 2.0]),
+        mase_scale=np.array([1.0, 4.0]),
+        series=np.array([0, 1, 1, 1]),
+        names=("a", "b"),
+    )
+    result = errors(np.array([[1.0], [4.0], [4.0], [4.0]]), forecasts)
+    assert result["mae_scaled"] == pytest.approx((1 / 1 + 4 / 2) / 2)
+    assert result["mse_scaled"] == pytest.approx((1 / 1 + 16 / 4) / 2)
+    assert result["mase"] == pytest.approx((1 / 1 + 4 / 4) / 2)
+    assert result["mae"] == pytest.approx(13 / 4)  # pooled in data units
