@@ -17,11 +17,11 @@ baselines included in its time). AutoLSTM: its default space, its Optuna backend
 window (`cross_validation` with `refit=False`, step 1). The validation and test weeks are ours:
 70/15/15 of the panel's weeks, by date.
 
-Test MASE is computed here for AutoLSTM with our definition: for each series, the MAE over its
-test windows and steps divided by the seasonal-naive (52 weeks back) MAE of its training rows;
-then the mean over series. Ours is the stored score (`best --json`). The script computes
-persistence's MASE from AutoLSTM's windows the same way and refuses to print a comparison unless it
-equals the one in our score: then both were scored on the same windows.
+AutoLSTM's test MASE is computed here by our own scoring (`search.results.evaluation.errors`
+on `held_out_windows`: for each series, the MAE over its test windows and steps divided by the
+seasonal-naive, 52 weeks back, MAE of its training rows; then the mean over series), after the
+script has checked that AutoLSTM's windows are ours (series, cutoffs and actual values). Ours is
+the stored score (`best --json`).
 """
 
 from __future__ import annotations
@@ -39,9 +39,12 @@ import pandas as pd
 
 from search.data.series import BUNDLED, bundled_path, load_series
 from search.data.windows import ForecastDataset
+from search.results.evaluation import HeldOutForecasts, errors, held_out_windows
+from search.run.options import SearchOptions
 
 DATA = "births"
 SEASON = 52
+SEQ_LEN = SearchOptions().seq_len  # the test windows do not depend on it on this panel
 
 THEIRS = """
 import json, sys, time
@@ -100,30 +103,24 @@ def run_theirs(
     return seconds, pd.read_csv(out, parse_dates=["ds", "cutoff"])
 
 
-def mase(forecasts: pd.DataFrame, column: str, dataset: ForecastDataset) -> float:
-    """Our MASE of `column` over AutoLSTM's windows: each series' own, then their mean."""
+def their_mase(
+    forecasts: pd.DataFrame, windows: HeldOutForecasts, dataset: ForecastDataset
+) -> float:
+    """AutoLSTM's MASE by our own scoring (`errors`), once its windows are shown to be ours: the
+    same series, cutoffs and actual values, in our order."""
     series = dataset.series
-    values = series.values[:, 0]
-    own = []
-    for part in dataset.parts:
-        train = values[part.start : part.bounds.train[1]]
-        scale = np.mean(np.abs(train[SEASON:] - train[:-SEASON]))
-        mine = forecasts[forecasts["unique_id"] == part.name]
-        own.append(np.mean(np.abs(mine[column] - mine["y"])) / scale)
-    return float(np.mean(own))
-
-
-def with_persistence(forecasts: pd.DataFrame, dataset: ForecastDataset) -> pd.DataFrame:
-    """AutoLSTM's windows with persistence's forecast: the value at each window's cutoff."""
-    series = dataset.series
-    last = pd.DataFrame(
-        {
-            "unique_id": np.repeat(series.ids, [p[2] - p[1] for p in series.parts]),
-            "cutoff": series.time,
-            "persistence": series.values[:, 0],
-        }
-    )
-    return forecasts.merge(last, on=["unique_id", "cutoff"], validate="many_to_one")
+    position = {name: i for i, name in enumerate(series.ids)}
+    ordered = forecasts.assign(position=forecasts["unique_id"].map(position))
+    ordered = ordered.sort_values(["position", "cutoff", "ds"])
+    horizon = dataset.horizon
+    cutoffs = ordered["cutoff"].to_numpy()[::horizon]
+    actual = ordered["y"].to_numpy().reshape(-1, horizon)
+    if not (
+        np.array_equal(cutoffs, series.time[windows.anchors].to_numpy())
+        and np.allclose(actual, windows.actual)
+    ):
+        raise SystemExit("AutoLSTM's test windows are not ours: no comparison")
+    return float(errors(ordered["AutoLSTM"].to_numpy().reshape(-1, horizon), windows)["mase"])
 
 
 def main() -> None:
@@ -149,23 +146,16 @@ def main() -> None:
                 )
     our_seconds, score = results["ours"]
     their_seconds, forecasts = results["theirs"]
-    forecasts = with_persistence(forecasts, dataset)
-    persistence = mase(forecasts, "persistence", dataset)
-    if abs(persistence - score["persistence"]["mase"]) > 1e-9 * persistence:
-        raise SystemExit(
-            f"persistence's MASE over AutoLSTM's windows is {persistence:.6f}, ours "
-            f"{score['persistence']['mase']:.6f}: the windows differ, no comparison"
-        )
+    windows = held_out_windows(dataset, SEQ_LEN, SEASON)
+    theirs = their_mase(forecasts, windows, dataset)
     print(
         f"bundled panel {DATA!r}: {len(dataset.parts)} series, horizon {args.horizon}, "
         f"{args.trials} trials each, seed {args.seed}, {len(forecasts)} test windows"
     )
     print(f"{'':26}{'wall s':>8}{'test MASE':>11}")
     print(f"{'lstm-search (default)':26}{our_seconds:8.0f}{score['model']['mase']:11.4f}")
-    theirs = mase(forecasts, "AutoLSTM", dataset)
     print(f"{'NeuralForecast AutoLSTM':26}{their_seconds:8.0f}{theirs:11.4f}")
-    print(f"{'persistence':26}{'':8}{persistence:11.4f}")
-    for key in ("seasonal_naive", "auto_ets", "auto_theta", "mstl"):
+    for key in ("persistence", "seasonal_naive", "auto_ets", "auto_theta", "mstl"):
         if key in score:
             print(f"{key:26}{'':8}{score[key]['mase']:11.4f}")
 
