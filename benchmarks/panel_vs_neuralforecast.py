@@ -97,7 +97,11 @@ def run_theirs(
     arguments = [bundled_path(DATA), series.id_col, series.time_col, series.target, horizon]
     arguments += [trials, seed, val_size, test_size, out]
     result = subprocess.run(
-        [python, "-c", THEIRS, *map(str, arguments)], check=True, capture_output=True, text=True
+        [python, "-c", THEIRS, *map(str, arguments)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=work,  # where Lightning leaves its logs
     )
     seconds = json.loads(result.stdout.strip().splitlines()[-1])["seconds"]
     return seconds, pd.read_csv(out, parse_dates=["ds", "cutoff"])
