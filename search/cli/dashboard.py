@@ -5,11 +5,9 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from optuna.artifacts import FileSystemArtifactStore
-
 from search.cli.parsing import command_parser
 from search.cli.ports import check_port_free, port_number
-from search.store.artifacts import artifact_dir
+from search.store.artifacts import artifact_store
 from search.store.storage import open_storage, storage_url
 
 
@@ -20,8 +18,7 @@ def dashboard(argv: Sequence[str]) -> int:
     # Validates the URL and refuses a missing SQLite file, as the read-only commands do.
     storage = open_storage(url, create=False)
     check_port_free(args.host, args.port)
-    artifacts = artifact_dir(url)
-    artifacts.mkdir(parents=True, exist_ok=True)  # the dashboard lists artifacts from here
+    artifacts = artifact_store(url)  # a directory is created: the dashboard lists it
     print(f"dashboard: http://{args.host}:{args.port}/dashboard (Ctrl-C to stop)", flush=True)
     # optuna-dashboard's server in this process, on the storage already open: no command line
     # carries the storage URL, so its password never shows in `ps`. Imported here: its web app
@@ -33,7 +30,7 @@ def dashboard(argv: Sequence[str]) -> int:
             storage,
             host=args.host,
             port=args.port,
-            artifact_store=FileSystemArtifactStore(str(artifacts)),
+            artifact_store=artifacts,
         )
     except KeyboardInterrupt:
         # Ctrl-C (or SIGTERM, which the CLI turns into it) is how a user stops the dashboard.

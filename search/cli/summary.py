@@ -15,7 +15,7 @@ from search.data.calendar import frequency
 from search.data.series import Series
 from search.results.score_rows import score_rows, series_rows, skill_lines, step_rows
 from search.store import schema
-from search.store.artifacts import artifact_dir
+from search.store.artifacts import artifact_location
 from search.store.backends import masked
 from search.store.storage import DEFAULT_STORAGE
 from search.store.trials import best_trial
@@ -120,7 +120,7 @@ def print_summary(
     storage = "" if url == DEFAULT_STORAGE else f" --storage {masked(url)}"
     if best is not None:
         print(
-            f"models: saved in {artifact_dir(url)}; lstm-search export "
+            f"models: saved in {artifact_location(url)}; lstm-search export "
             f"{printable(study.study_name)}{storage} --out model.pt (add --refit for the refit)"
         )
     print(f"dashboard: lstm-search dashboard{storage}")

@@ -114,6 +114,7 @@ def plan(options: SearchOptions) -> Plan:
     url = storage_url(options.storage)
     storage = open_storage(url)
     check_resumable(storage, url, name, config)
+    artifact_store(url, create=False)  # refuses an unreachable bucket before the first write
     return Plan(
         options, space, sampler, dataset, train_windows, budget, target, config, name, url, storage
     )
