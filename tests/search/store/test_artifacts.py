@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 
 from search.cli.main import main
 from search.store.artifacts import ARTIFACTS_ENV
+from tests.search.cli.test_dashboard import dashboard_on
 from tests.search.conftest import SEARCHED, free_port
 
 BUCKET = "models"
@@ -96,6 +98,15 @@ def test_a_search_keeps_its_models_in_the_bucket_and_export_reads_them(
     out = tmp_path / "model.pt"
     assert main(["export", "load-random", "--storage", url, "--out", str(out)]) == 0
     assert out.stat().st_size > 0
+
+    # optuna-dashboard serves a trial's model from the bucket.
+    trial = next(t for t in study.trials if "checkpoint" in t.user_attrs)
+    artifact = trial.user_attrs["checkpoint"]
+    stored_bytes = s3.get_object(Bucket=BUCKET, Key=f"team-a/{artifact}")["Body"].read()  # type: ignore[attr-defined]
+    with dashboard_on(url, tmp_path, dict(os.environ)) as (base, _):
+        path = f"{base}/artifacts/{study._study_id}/{trial._trial_id}/{artifact}"
+        with urllib.request.urlopen(path, timeout=10) as response:
+            assert response.read() == stored_bytes
 
 
 def test_a_missing_model_names_the_bucket(
