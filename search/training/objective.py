@@ -11,14 +11,13 @@ from collections.abc import Callable, Mapping, Sequence
 
 import optuna
 import torch
-from optuna.artifacts import FileSystemArtifactStore
 from torch import nn
 
 from models import ModelConfig, build_model
 from search.data.windows import ForecastDataset
 from search.seeding import derived_seed
 from search.store import schema
-from search.store.artifacts import save_file
+from search.store.artifacts import ArtifactStore, save_file
 from search.store.trials import best_trial
 from search.training.budget import TrialBudget
 from search.training.checkpoint import Checkpoint, encode
@@ -112,7 +111,7 @@ def make_checkpoint(
 
 def save_if_best(
     trial: optuna.Trial,
-    store: FileSystemArtifactStore,
+    store: ArtifactStore,
     config: Mapping[str, object],
     dataset: ForecastDataset,
     result: TrainResult,
@@ -164,7 +163,7 @@ def make_objective(
     budget: TrialBudget,
     fixed: Mapping[str, object],
     study_seed: int,
-    store: FileSystemArtifactStore | None = None,
+    store: ArtifactStore | None = None,
     on_epoch: Callable[[], None] | None = None,
     per_fold: bool = False,
 ) -> Callable[[optuna.Trial], float]:
