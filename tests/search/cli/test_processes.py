@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import optuna
 import pytest
@@ -18,6 +19,8 @@ from optuna.trial import TrialState
 from tests.search.conftest import installed_script
 
 N = 4
+STUDY = "load-random"
+"""The shared finished search's study (tests/search/conftest.py `searched`)."""
 # Trials of a few seconds on the bundled data, so a signal lands inside one.
 SLOW = [
     "--space",
@@ -92,29 +95,10 @@ def test_stopped_mid_trial_then_rerun_ends_with_exactly_n(storage_url: str, stop
     assert_exactly_n_and_nothing_lost(storage_url, completed_before)
 
 
-@pytest.fixture(scope="module")
-def finished_study(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'studies.db'}"
-    subprocess.run(
-        cli(
-            url,
-            "--space",
-            "small",
-            "--strategy",
-            "tpe",
-            "--trials",
-            "3",
-            "--epochs",
-            "1",
-            "--quiet",
-            "--workers",
-            "1",
-        ),
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return url
+@pytest.fixture
+def finished_study(searched: tuple[Path, str]) -> str:
+    """The session's finished search (study load-random), read only."""
+    return searched[1]
 
 
 def optuna_cli(*args: str) -> object:
@@ -130,13 +114,15 @@ def optuna_cli(*args: str) -> object:
 
 
 def test_optuna_cli_reads_our_database(finished_study: str) -> None:
+    ours = optuna.load_study(study_name=STUDY, storage=finished_study)
     studies = optuna_cli("studies", "--storage", finished_study)
-    assert [s["name"] for s in studies] == ["co2-tpe"]
-    assert studies[0]["n_trials"] == 3
-    rows = optuna_cli("trials", "--study-name", "co2-tpe", "--storage", finished_study)
-    assert len(rows) == 3 and all(r["state"] == "COMPLETE" for r in rows)
-    best = optuna_cli("best-trial", "--study-name", "co2-tpe", "--storage", finished_study)
-    expected = optuna.load_study(study_name="co2-tpe", storage=finished_study).best_trial
+    assert [s["name"] for s in studies] == [STUDY]
+    assert studies[0]["n_trials"] == len(ours.trials)
+    rows = optuna_cli("trials", "--study-name", STUDY, "--storage", finished_study)
+    assert [r["state"] for r in rows] == [t.state.name for t in ours.trials]
+    assert {r["state"] for r in rows} <= {"COMPLETE", "PRUNED"}
+    best = optuna_cli("best-trial", "--study-name", STUDY, "--storage", finished_study)
+    expected = ours.best_trial
     # The study names its objective, so Optuna's CLI shows it under that name.
     assert best["number"] == expected.number
     assert best["value"] == {"val_loss": pytest.approx(expected.value)}
@@ -168,11 +154,12 @@ def test_optuna_dashboard_serves_our_study(finished_study: str) -> None:
                 assert time.monotonic() < deadline, "dashboard did not answer in 60 s"
                 time.sleep(0.3)
         (summary,) = studies
-        assert summary["study_name"] == "co2-tpe"
+        assert summary["study_name"] == STUDY
         url = f"http://127.0.0.1:{port}/api/studies/{summary['study_id']}?after=0"
         with urllib.request.urlopen(url) as reply:
             detail = json.load(reply)
-        assert len(detail["trials"]) == 3
+        ours = optuna.load_study(study_name=STUDY, storage=finished_study)
+        assert len(detail["trials"]) == len(ours.trials)
         assert all(t["intermediate_values"] for t in detail["trials"])  # learning curves
     finally:
         server.terminate()
