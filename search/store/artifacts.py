@@ -58,11 +58,6 @@ def artifact_location(url: str) -> str:
     return configured if configured else str(backend(url).artifact_dir(url))
 
 
-def artifact_dir(url: str) -> Path:
-    """The artifact directory that belongs to the storage at `url` (not for an S3 location)."""
-    return Path(artifact_location(url))
-
-
 def artifact_store(url: str, create: bool = True) -> ArtifactStore:
     """The storage's artifact store: a directory (created on first use unless `create` is
     False), or a bucket that is checked to be reachable."""

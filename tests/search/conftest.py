@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from search.store.artifacts import artifact_dir
+from search.store.artifacts import artifact_location
 
 
 def write_series_csv(path: Path) -> Path:
@@ -65,6 +65,11 @@ def series_csv(tmp_path: Path) -> Path:
 @pytest.fixture
 def storage_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'studies.db'}"
+
+
+def artifact_dir(url: str) -> Path:
+    """The artifact directory of the storage at `url` (no S3 location set)."""
+    return Path(artifact_location(url))
 
 
 def free_port() -> int:

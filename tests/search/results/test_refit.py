@@ -13,9 +13,8 @@ import torch
 
 from search.cli.main import main
 from search.store import schema
-from search.store.artifacts import artifact_dir
 from search.training.checkpoint import decode
-from tests.search.conftest import writable_copy
+from tests.search.conftest import artifact_dir, writable_copy
 
 # A few trials on the bundled data whose best trains for many epochs, so a refit lasts seconds.
 RUN = [

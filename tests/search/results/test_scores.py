@@ -17,8 +17,8 @@ from search.data.series import load_series
 from search.data.windows import ForecastDataset
 from search.results.evaluation import held_out_forecasts, score
 from search.store import schema
-from search.store.artifacts import artifact_dir
 from search.training.checkpoint import decode, forecast_next, rebuild
+from tests.search.conftest import artifact_dir
 
 STUDY = "load-random"
 
