@@ -1,14 +1,15 @@
 """Trials per second through `lstm-search serve`, and what the proxy spends on each.
 
     python benchmarks/proxy_throughput.py --postgres URL [--workers 32] [--trials 800]
-        [--repeats 2] [--baseline DIR]
+        [--repeats 2] [--skip 15] [--baseline DIR]
 
 Starts `lstm-search serve` in front of PostgreSQL (every table of URL's database is dropped
 first: give it a throwaway one) and `--workers` stand-in workers of the real runner
 (`tests/search/run/stand_in.py`: a grid of `--trials` cells, 0.1 s per trial, no torch), and
-prints, after a 15 s start-up, the steady rate over the next 20 s and the CPU milliseconds per
-finished trial of the proxy, PostgreSQL and the workers. With --baseline (a checkout of another
-commit, e.g. `git worktree add /tmp/base HEAD~1`), runs both, interleaved, `--repeats` times.
+prints, after `--skip` seconds (start-up), the steady rate over the next 20 s and the CPU
+milliseconds per finished trial of the proxy, PostgreSQL and the workers. With --baseline (a
+checkout of another commit, e.g. `git worktree add /tmp/base HEAD~1`), runs both, interleaved,
+`--repeats` times.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ import sys
 import time
 from pathlib import Path
 
+import optuna
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).parents[1]
 PORT = 13997
-STARTUP_SECONDS = 15
 WINDOW_SECONDS = 20
 FINISHED = "select count(*) from trials where state in ('COMPLETE', 'PRUNED')"
 
@@ -48,7 +49,7 @@ def postgres_seconds() -> float:
     return total
 
 
-def run(root: Path, postgres: str, workers: int, trials: int) -> str:
+def run(root: Path, postgres: str, workers: int, trials: int, skip: float) -> str:
     """One measurement of the code at `root`; its line of figures."""
     engine = create_engine(postgres, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
@@ -60,14 +61,13 @@ def run(root: Path, postgres: str, workers: int, trials: int) -> str:
         **quiet,
     )
     url = f"grpc://127.0.0.1:{PORT}"
-    create = f"import optuna; optuna.create_study(study_name='s', storage='{postgres}')"
-    subprocess.run([sys.executable, "-c", create], check=True, **quiet)
+    optuna.create_study(study_name="s", storage=postgres)
     stand_in = [sys.executable, "-m", "tests.search.run.stand_in", url, str(trials)]
     options = ["--seconds", "0.1", "--steps", "1", "--cells", str(trials)]
     started = time.monotonic()
     processes = [subprocess.Popen([*stand_in, *options], **quiet) for _ in range(workers)]
     try:
-        time.sleep(STARTUP_SECONDS)
+        time.sleep(skip)
         pids = [p.pid for p in processes]
         marks = []
         for _ in range(2):
@@ -100,12 +100,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=32)
     parser.add_argument("--trials", type=int, default=800)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--skip", type=float, default=15, help="seconds before measuring")
     parser.add_argument("--baseline", type=Path, help="a checkout of the code to compare with")
     args = parser.parse_args()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
     sides = [("this", ROOT)] + ([("baseline", args.baseline)] if args.baseline else [])
     for repeat in range(args.repeats):
         for name, root in sides if repeat % 2 == 0 else sides[::-1]:
-            figures = run(root, args.postgres, args.workers, args.trials)
+            figures = run(root, args.postgres, args.workers, args.trials, args.skip)
             print(f"repeat {repeat} {name:8s} {figures}", flush=True)
 
 

@@ -26,7 +26,7 @@ from search.run.pool import WorkerExit, WorkerPool, run_workers
 from search.run.process import raise_if_stopped
 from search.run.runner import Objective, run_trials
 from search.store import schema
-from search.store.artifacts import artifact_store
+from search.store.artifacts import ArtifactStore, artifact_store
 from search.store.backends import study_lock
 from search.store.storage import open_storage, storage_url
 from search.store.study import check_resumable, open_study
@@ -61,6 +61,7 @@ class Plan:
     name: str
     url: str
     storage: BaseStorage
+    artifacts: ArtifactStore
 
 
 @dataclass(frozen=True)
@@ -114,9 +115,21 @@ def plan(options: SearchOptions) -> Plan:
     url = storage_url(options.storage)
     storage = open_storage(url)
     check_resumable(storage, url, name, config)
-    artifact_store(url, create=False)  # refuses an unreachable bucket before the first write
+    # The last check (an unreachable bucket is refused); a directory is created here.
+    artifacts = artifact_store(url)
     return Plan(
-        options, space, sampler, dataset, train_windows, budget, target, config, name, url, storage
+        options,
+        space,
+        sampler,
+        dataset,
+        train_windows,
+        budget,
+        target,
+        config,
+        name,
+        url,
+        storage,
+        artifacts,
     )
 
 
@@ -149,7 +162,7 @@ def open_search(checked: Plan) -> Search:
         budget,
         fixed,
         options.seed,
-        artifact_store(checked.url),
+        checked.artifacts,
         on_epoch=raise_if_stopped,
         per_fold=options.pruner in PER_FOLD,
     )

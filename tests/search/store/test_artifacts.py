@@ -11,6 +11,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import optuna
 import pytest
@@ -55,7 +56,7 @@ def s3_server() -> Iterator[str]:
 
 
 @pytest.fixture
-def s3(s3_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+def s3(s3_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """A boto3 client on the server, with bucket `models` empty; the environment points boto3
     (ours and the worker processes') at the server."""
     import boto3
@@ -75,13 +76,13 @@ def s3(s3_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     client.delete_bucket(Bucket=BUCKET)
 
 
-def keys(client: object) -> list[str]:
-    listed = client.list_objects_v2(Bucket=BUCKET)  # type: ignore[attr-defined]
+def keys(client: Any) -> list[str]:
+    listed = client.list_objects_v2(Bucket=BUCKET)
     return sorted(item["Key"] for item in listed.get("Contents", []))
 
 
 def test_a_search_keeps_its_models_in_the_bucket_and_export_reads_them(
-    s3: object, series_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    s3: Any, series_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(ARTIFACTS_ENV, f"s3://{BUCKET}/team-a/")
     monkeypatch.chdir(tmp_path)
@@ -102,7 +103,7 @@ def test_a_search_keeps_its_models_in_the_bucket_and_export_reads_them(
     # optuna-dashboard serves a trial's model from the bucket.
     trial = next(t for t in study.trials if "checkpoint" in t.user_attrs)
     artifact = trial.user_attrs["checkpoint"]
-    stored_bytes = s3.get_object(Bucket=BUCKET, Key=f"team-a/{artifact}")["Body"].read()  # type: ignore[attr-defined]
+    stored_bytes = s3.get_object(Bucket=BUCKET, Key=f"team-a/{artifact}")["Body"].read()
     with dashboard_on(url, tmp_path, dict(os.environ)) as (base, _):
         path = f"{base}/artifacts/{study._study_id}/{trial._trial_id}/{artifact}"
         with urllib.request.urlopen(path, timeout=10) as response:
@@ -110,13 +111,17 @@ def test_a_search_keeps_its_models_in_the_bucket_and_export_reads_them(
 
 
 def test_a_missing_model_names_the_bucket(
-    s3: object, series_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+    s3: Any,
+    series_csv: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv(ARTIFACTS_ENV, f"s3://{BUCKET}")
     url = f"sqlite:///{tmp_path / 'studies.db'}"
     assert main(["--data", str(series_csv), "--storage", url, *SEARCHED]) == 0
     for key in keys(s3):
-        s3.delete_object(Bucket=BUCKET, Key=key)  # type: ignore[attr-defined]
+        s3.delete_object(Bucket=BUCKET, Key=key)
     capsys.readouterr()
     assert main(["export", "load-random", "--storage", url, "--out", str(tmp_path / "m.pt")]) == 2
     err = capsys.readouterr().err.strip()
@@ -129,7 +134,7 @@ def test_a_missing_model_names_the_bucket(
     [("s3://no-such-bucket/x", "cannot be reached"), ("s3:///prefix", "names no bucket")],
 )
 def test_an_unusable_bucket_is_refused_before_the_storage_is_touched(
-    s3: object,
+    s3: Any,
     series_csv: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
