@@ -14,16 +14,19 @@ from torch import nn
 from search.cli.parsing import add_data_options, command_parser, file_name, output_file
 from search.cli.summary import score_table, table, trials_frame, trials_table
 from search.cli.text import printable
-from search.data.calendar import frequency
-from search.data.series import Series
+from search.data import Series, frequency
 from search.errors import ConfigError, DataError
-from search.results.scores import best_score, handed_model, study_dataset, study_series
-from search.store import schema
-from search.store.backends import masked
-from search.store.storage import open_storage, storage_url
-from search.store.study import load_named_study
-from search.store.trials import best_trial, counts
-from search.training.checkpoint import Checkpoint, encode, forecast_next, rebuild
+from search.results import best_score, handed_model, study_dataset, study_series
+from search.store import (
+    best_trial,
+    counts,
+    load_named_study,
+    masked,
+    open_storage,
+    schema,
+    storage_url,
+)
+from search.training import Checkpoint, encode, forecast_next, rebuild
 
 SKILLS = ("skill", "skill_vs_best_baseline")
 """Of the model export and predict hand out (the selected trial's), in the studies table."""

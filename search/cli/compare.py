@@ -24,14 +24,10 @@ from search.cli.plots import BestSoFar, best_so_far, plot_best_so_far
 from search.cli.progress import run_with_progress
 from search.cli.summary import table
 from search.cli.text import printable
-from search.data.series import data_name
+from search.data import data_name
 from search.errors import ConfigError
-from search.run.driver import Plan, held_out_score, open_search, plan
-from search.run.options import SearchOptions
-from search.run.pool import prestarted
-from search.store import schema
-from search.store.backends import masked
-from search.store.trials import FINISHED
+from search.run import Plan, SearchOptions, held_out_score, open_search, plan, prestarted
+from search.store import FINISHED, masked, schema
 from search.strategies import STRATEGIES
 
 # "Within 5 % of the overall best" is how close a strategy must get to count as having found a

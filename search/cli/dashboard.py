@@ -7,8 +7,7 @@ from collections.abc import Sequence
 
 from search.cli.parsing import command_parser
 from search.cli.ports import check_port_free, port_number
-from search.store.artifacts import artifact_store
-from search.store.storage import open_storage, storage_url
+from search.store import artifact_store, open_storage, storage_url
 
 
 def dashboard(argv: Sequence[str]) -> int:

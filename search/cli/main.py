@@ -19,8 +19,7 @@ from search.cli.report import report
 from search.cli.search import run_search
 from search.cli.serve import serve
 from search.errors import ConfigError
-from search.run.options import SearchOptions
-from search.run.process import guarded
+from search.run import SearchOptions, guarded
 
 
 def run_search_command(argv: Sequence[str]) -> int:

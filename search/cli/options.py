@@ -14,10 +14,9 @@ from search.cli.parsing import (
     seed,
     work_or_off,
 )
-from search.run.options import SearchOptions
-from search.strategies import STRATEGIES
-from search.strategies.pruners import PRUNERS
-from search.training.device import DEVICES
+from search.run import SearchOptions
+from search.strategies import PRUNERS, STRATEGIES
+from search.training import DEVICES
 from spaces import PRESETS
 
 

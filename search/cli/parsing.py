@@ -7,7 +7,7 @@ import math
 import re
 from pathlib import Path
 
-from search.store.storage import DEFAULT_STORAGE, STORAGE_ENV
+from search.store import DEFAULT_STORAGE, STORAGE_ENV
 
 
 class OneLineParser(argparse.ArgumentParser):

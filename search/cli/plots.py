@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FormatStrFormatter, FuncFormatter, MaxNLocator
 from optuna.trial import FrozenTrial, TrialState
 
-from search.store.trials import FINISHED
+from search.store import FINISHED
 
 Y_LABEL = "best validation MSE (scaled)"
 # Above this ratio between the largest and smallest value a linear axis flattens the late,

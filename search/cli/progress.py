@@ -11,10 +11,8 @@ from optuna.trial import FrozenTrial, TrialState
 from tqdm import tqdm
 
 from search.cli.text import printable
-from search.run.driver import Search, run_to_target
-from search.run.pool import WorkerPool
-from search.store import schema
-from search.store.trials import best_trial, counts
+from search.run import Search, WorkerPool, run_to_target
+from search.store import best_trial, counts, schema
 
 
 class Progress:

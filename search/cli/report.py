@@ -26,14 +26,19 @@ from optuna.trial import FrozenTrial, TrialState
 
 from search.cli.parsing import add_data_options, command_parser, file_name, output_dir
 from search.cli.plots import best_so_far, plot_best_so_far, save_png
-from search.data.windows import ForecastDataset
+from search.data import ForecastDataset
 from search.errors import ConfigError
-from search.results.evaluation import MODELS, HeldOutForecasts, errors
-from search.results.score_rows import forecasters, score_rows
-from search.results.scores import best_held_out_forecasts, best_score, study_dataset
-from search.store import schema
-from search.store.storage import storage_url
-from search.store.study import load_named_study
+from search.results import (
+    MODELS,
+    HeldOutForecasts,
+    best_held_out_forecasts,
+    best_score,
+    errors,
+    forecasters,
+    score_rows,
+    study_dataset,
+)
+from search.store import load_named_study, schema, storage_url
 
 TOP_CURVES = 5
 

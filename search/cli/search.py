@@ -11,12 +11,18 @@ import time
 from search.cli.progress import run_with_progress
 from search.cli.summary import data_line, print_summary
 from search.cli.text import printable
-from search.run.driver import Plan, Search, held_out_score, open_search, plan, refit_due
-from search.run.options import SearchOptions
-from search.run.pool import WorkerPool, prestarted
-from search.store import schema
-from search.store.backends import masked
-from search.store.trials import counts
+from search.run import (
+    Plan,
+    Search,
+    SearchOptions,
+    WorkerPool,
+    held_out_score,
+    open_search,
+    plan,
+    prestarted,
+    refit_due,
+)
+from search.store import counts, masked, schema
 
 
 def run_search(options: SearchOptions) -> int:

@@ -9,8 +9,7 @@ from collections.abc import Sequence
 from search.cli.parsing import command_parser
 from search.cli.ports import check_port_free, port_number
 from search.errors import ConfigError
-from search.store.backends import PROXY_PORT, masked
-from search.store.storage import open_storage, storage_url
+from search.store import PROXY_PORT, masked, open_storage, storage_url
 
 SERVABLE = ("sqlite", "postgresql")
 
@@ -26,7 +25,7 @@ def serve(argv: Sequence[str]) -> int:
             f"lstm-search serve puts a database behind the proxy, not {masked(url)}; pass a "
             "sqlite:/// or postgresql+psycopg:// URL"
         )
-    from search.store.proxy import serve_proxy  # gRPC costs every other command its import
+    from search.store import serve_proxy  # gRPC costs every other command its import
 
     storage = open_storage(url)
     check_port_free(args.host, args.port)

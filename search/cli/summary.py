@@ -11,14 +11,9 @@ from optuna.trial import FrozenTrial, TrialState
 
 from search.cli.progress import stop_reason
 from search.cli.text import printable
-from search.data.calendar import frequency
-from search.data.series import Series
-from search.results.score_rows import score_rows, series_rows, skill_lines, step_rows
-from search.store import schema
-from search.store.artifacts import artifact_location
-from search.store.backends import masked
-from search.store.storage import DEFAULT_STORAGE
-from search.store.trials import best_trial
+from search.data import Series, frequency
+from search.results import score_rows, series_rows, skill_lines, step_rows
+from search.store import DEFAULT_STORAGE, artifact_location, best_trial, masked, schema
 
 TOP = 5
 

@@ -1,1 +1,40 @@
 """What a finished study tells its users: the best model's honest test score beside baselines."""
+
+from __future__ import annotations
+
+from search.results.evaluation import MODELS, HeldOutForecasts, errors
+from search.results.note import write_note
+from search.results.refit import refit_best, stored_refit
+from search.results.score_rows import forecasters, score_rows, series_rows, skill_lines, step_rows
+from search.results.scores import (
+    best_held_out_forecasts,
+    best_model,
+    best_score,
+    fit_baselines,
+    handed_model,
+    record_source,
+    study_dataset,
+    study_series,
+)
+
+__all__ = [
+    "MODELS",
+    "HeldOutForecasts",
+    "best_held_out_forecasts",
+    "best_model",
+    "best_score",
+    "errors",
+    "fit_baselines",
+    "forecasters",
+    "handed_model",
+    "record_source",
+    "refit_best",
+    "score_rows",
+    "series_rows",
+    "skill_lines",
+    "step_rows",
+    "stored_refit",
+    "study_dataset",
+    "study_series",
+    "write_note",
+]

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from search.data.csvfile import clipped
+from search.data import clipped
 
 CLASSICAL: tuple[str, ...] = ("auto_ets", "auto_theta", "mstl")
 LABELS: dict[str, str] = {"auto_ets": "AutoETS", "auto_theta": "AutoTheta", "mstl": "MSTL"}

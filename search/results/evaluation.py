@@ -18,8 +18,8 @@ import pandas as pd
 import torch
 from torch import nn
 
-from search.data.windows import ForecastDataset
-from search.training.train import EVAL_BATCH
+from search.data import ForecastDataset
+from search.training import EVAL_BATCH
 
 
 @dataclass(frozen=True)

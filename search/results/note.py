@@ -22,8 +22,7 @@ from optuna.distributions import (
 )
 
 from search.results.score_rows import score_rows, skill_lines, step_rows
-from search.store import schema
-from search.store.optuna_internals import set_study_system_attr, study_system_attr
+from search.store import schema, set_study_system_attr, study_system_attr
 
 
 def write_note(study: optuna.Study) -> None:

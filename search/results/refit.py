@@ -17,18 +17,19 @@ import optuna
 import torch
 from optuna.trial import FrozenTrial
 
-from search.data.windows import ForecastDataset
-from search.store import schema
-from search.store.artifacts import artifact_store, load_artifact, save_file
-from search.training.budget import TrialBudget
-from search.training.checkpoint import Checkpoint, decode, encode
-from search.training.objective import (
+from search.data import ForecastDataset
+from search.store import artifact_store, load_artifact, save_file, schema
+from search.training import (
+    Checkpoint,
+    TrialBudget,
     build_forecaster,
+    decode,
+    encode,
+    fit,
     fold_seed,
     make_checkpoint,
     train_settings,
 )
-from search.training.train import fit
 
 
 def stored_refit(study: optuna.Study, trial: FrozenTrial) -> dict[str, object] | None:

@@ -14,8 +14,7 @@ from pathlib import Path
 import optuna
 from optuna.trial import FrozenTrial
 
-from search.data.series import Series, bundled_name, load_series
-from search.data.windows import ForecastDataset
+from search.data import ForecastDataset, Series, bundled_name, load_series
 from search.errors import ConfigError, DataError
 from search.results.baselines import TIMED_OUT, classical_forecasts
 from search.results.evaluation import (
@@ -28,10 +27,8 @@ from search.results.evaluation import (
 )
 from search.results.note import write_note
 from search.results.refit import refit_checkpoint, stored_refit
-from search.store import schema
-from search.store.artifacts import load_file
-from search.store.trials import best_trial
-from search.training.checkpoint import Checkpoint, decode, rebuild
+from search.store import best_trial, load_file, schema
+from search.training import Checkpoint, decode, rebuild
 
 
 def record_source(

@@ -1,1 +1,30 @@
 """Running a search: its options, the driver, the worker loop and worker processes."""
+
+from __future__ import annotations
+
+from search.run.driver import (
+    Plan,
+    Search,
+    held_out_score,
+    open_search,
+    plan,
+    refit_due,
+    run_to_target,
+)
+from search.run.options import SearchOptions
+from search.run.pool import WorkerPool, prestarted
+from search.run.process import guarded
+
+__all__ = [
+    "Plan",
+    "Search",
+    "SearchOptions",
+    "WorkerPool",
+    "guarded",
+    "held_out_score",
+    "open_search",
+    "plan",
+    "prestarted",
+    "refit_due",
+    "run_to_target",
+]

@@ -15,29 +15,41 @@ from optuna.samplers import BaseSampler
 from optuna.storages import BaseStorage
 from optuna.trial import FrozenTrial
 
-from search.data.series import load_series
-from search.data.windows import ForecastDataset
+from search.data import ForecastDataset, load_series
 from search.errors import ConfigError
-from search.results.note import write_note
-from search.results.refit import refit_best, stored_refit
-from search.results.scores import best_model, best_score, fit_baselines, record_source
+from search.results import (
+    best_model,
+    best_score,
+    fit_baselines,
+    record_source,
+    refit_best,
+    stored_refit,
+    write_note,
+)
 from search.run.options import SearchOptions
 from search.run.pool import WorkerExit, WorkerPool, run_workers
 from search.run.process import raise_if_stopped
 from search.run.runner import Objective, run_trials
-from search.store import schema
-from search.store.artifacts import ArtifactStore, artifact_store
-from search.store.backends import study_lock
-from search.store.storage import open_storage, storage_url
-from search.store.study import check_resumable, open_study
-from search.store.trials import best_trial, counts
-from search.strategies import make_sampler
-from search.strategies.finite import FiniteSampler
-from search.strategies.pruners import MIN_FOLDS, PER_FOLD, make_pruner
-from search.training.budget import TrialBudget
-from search.training.device import resolve_device, set_threads
-from search.training.hyperparameters import load_search_space
-from search.training.objective import make_objective
+from search.store import (
+    ArtifactStore,
+    artifact_store,
+    best_trial,
+    check_resumable,
+    counts,
+    open_storage,
+    open_study,
+    schema,
+    storage_url,
+    study_lock,
+)
+from search.strategies import MIN_FOLDS, PER_FOLD, FiniteSampler, make_pruner, make_sampler
+from search.training import (
+    TrialBudget,
+    load_search_space,
+    make_objective,
+    resolve_device,
+    set_threads,
+)
 from spaces import Space
 
 # Measured on 2 cores: one thread trains the CO2 default model at 9,800 samples/s; two threads

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from search.training.hyperparameters import HYPERPARAMETERS
+from search.training import HYPERPARAMETERS
 
 # Defaults for the bundled weekly CO2 series on a laptop-class CPU:
 # epochs 30, patience 5: measured on CO2, good configurations reach their best validation loss

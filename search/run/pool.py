@@ -24,7 +24,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from search.errors import SearchAborted
 from search.run.options import SearchOptions
-from search.store.trials import counts
+from search.store import counts
 
 POLL_SECONDS = 1.0
 ENDED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)

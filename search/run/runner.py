@@ -26,22 +26,28 @@ from optuna.trial import FrozenTrial, TrialState
 
 from search.errors import SearchAborted, TrialFailure
 from search.run.process import raise_if_stopped
-from search.store import schema
-from search.store.lease import LeaseWatch, fresh_lease, renew, renewing
-from search.store.locks import StudyLock
-from search.store.optuna_internals import (
+from search.store import (
+    LeaseWatch,
+    StudyLock,
+    connection_lost,
+    count,
+    counts,
     create_running_trial,
+    fail_dead_trials,
     fail_with_reason,
+    fresh_lease,
+    owner,
     pop_waiting_trial,
+    renew,
+    renewing,
+    requeue,
+    retrying,
+    schema,
     set_system_attr,
     start_trial,
     stored_trial,
 )
-from search.store.reconnect import connection_lost, retrying
-from search.store.slots import fail_dead_trials, owner
-from search.store.storage import requeue
-from search.store.trials import count, counts
-from search.strategies.finite import FiniteSampler
+from search.strategies import FiniteSampler
 
 MAX_CONSECUTIVE_FAILURES = 5
 WAIT_SECONDS = 2.0

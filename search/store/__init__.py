@@ -1,2 +1,97 @@
 """The Optuna storage: URLs and backends, studies, trial slots, artifacts, and the schema of
 what is stored."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from search.store import schema
+from search.store.artifacts import (
+    ArtifactStore,
+    artifact_location,
+    artifact_store,
+    load_artifact,
+    load_file,
+    save_file,
+)
+from search.store.backends import PROXY_PORT, masked, study_lock
+from search.store.lease import LeaseWatch, fresh_lease, renew, renewing
+from search.store.locks import StudyLock
+from search.store.optuna_internals import (
+    all_trials,
+    cached_trials,
+    contains,
+    create_running_trial,
+    fail_with_reason,
+    pop_waiting_trial,
+    set_study_system_attr,
+    set_system_attr,
+    start_trial,
+    stored_trial,
+    study_system_attr,
+)
+from search.store.reconnect import connection_lost, retrying
+from search.store.slots import fail_dead_trials, owner
+from search.store.storage import DEFAULT_STORAGE, STORAGE_ENV, open_storage, requeue, storage_url
+from search.store.study import check_resumable, load_named_study, open_study
+from search.store.trials import FINISHED, best_trial, count, counts
+
+if TYPE_CHECKING:
+    from search.store.proxy import serve_proxy
+
+__all__ = [
+    "DEFAULT_STORAGE",
+    "FINISHED",
+    "PROXY_PORT",
+    "STORAGE_ENV",
+    "ArtifactStore",
+    "LeaseWatch",
+    "StudyLock",
+    "all_trials",
+    "artifact_location",
+    "artifact_store",
+    "best_trial",
+    "cached_trials",
+    "check_resumable",
+    "connection_lost",
+    "contains",
+    "count",
+    "counts",
+    "create_running_trial",
+    "fail_dead_trials",
+    "fail_with_reason",
+    "fresh_lease",
+    "load_artifact",
+    "load_file",
+    "load_named_study",
+    "masked",
+    "open_storage",
+    "open_study",
+    "owner",
+    "pop_waiting_trial",
+    "renew",
+    "renewing",
+    "requeue",
+    "retrying",
+    "save_file",
+    "schema",
+    "serve_proxy",
+    "set_study_system_attr",
+    "set_system_attr",
+    "start_trial",
+    "storage_url",
+    "stored_trial",
+    "study_lock",
+    "study_system_attr",
+]
+
+# Heavy imports (gRPC) stay behind the face until a command asks for them.
+_LAZY = {"serve_proxy": "search.store.proxy"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,7 +7,9 @@ from collections.abc import Callable
 from optuna.samplers import BaseSampler
 
 from search.errors import ConfigError
+from search.strategies.finite import FiniteSampler
 from search.strategies.grid import CellGridSampler
+from search.strategies.pruners import MIN_FOLDS, PER_FOLD, PRUNERS, make_pruner
 from search.strategies.random import TrialSeededRandomSampler
 from search.strategies.tpe import TrialSeededTPESampler
 from spaces import Space, SpaceError
@@ -36,3 +38,14 @@ def make_sampler(strategy: str, space: Space, seed: int) -> BaseSampler:
         return STRATEGIES[strategy](space, seed)
     except SpaceError as error:  # e.g. a grid over a space without grid values
         raise ConfigError(str(error)) from error
+
+
+__all__ = [
+    "MIN_FOLDS",
+    "PER_FOLD",
+    "PRUNERS",
+    "STRATEGIES",
+    "FiniteSampler",
+    "make_pruner",
+    "make_sampler",
+]

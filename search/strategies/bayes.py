@@ -33,8 +33,7 @@ from skopt.utils import cook_estimator
 from threadpoolctl import threadpool_limits
 
 from search.seeding import derived_seed
-from search.store.optuna_internals import cached_trials, contains
-from search.store.trials import FINISHED
+from search.store import FINISHED, cached_trials, contains
 from search.strategies.random import TrialSeededRandomSampler
 
 _INT32_MAX = int(np.iinfo(np.int32).max)

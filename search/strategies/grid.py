@@ -17,8 +17,7 @@ import optuna
 from optuna.distributions import BaseDistribution
 from optuna.trial import FrozenTrial, TrialState
 
-from search.store import schema
-from search.store.optuna_internals import all_trials, set_system_attr
+from search.store import all_trials, schema, set_system_attr
 from search.strategies.finite import FiniteSampler
 from search.strategies.random import IndependentSampler
 

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from models import ModelConfig, build_model
-from search.data.windows import ModelScaling, Scaling
+from search.data import ModelScaling, Scaling
 from search.errors import ConfigError
 
 FORMAT = "lstm-search-model/1"

@@ -14,11 +14,9 @@ import torch
 from torch import nn
 
 from models import ModelConfig, build_model
-from search.data.windows import ForecastDataset
+from search.data import ForecastDataset
 from search.seeding import derived_seed
-from search.store import schema
-from search.store.artifacts import ArtifactStore, save_file
-from search.store.trials import best_trial
+from search.store import ArtifactStore, best_trial, save_file, schema
 from search.training.budget import TrialBudget
 from search.training.checkpoint import Checkpoint, encode
 from search.training.hyperparameters import with_defaults

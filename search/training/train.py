@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from search.data.windows import WindowSplit
+from search.data import WindowSplit
 from search.errors import TrialFailure
 
 EpochCallback = Callable[[int, float], None]

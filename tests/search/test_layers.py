@@ -1,13 +1,16 @@
-"""search/ is layered: each sub-package imports only the ones below it, and workers stay lean.
+"""search/ is layered: each sub-package imports only the ones below it, through their faces, and
+workers stay lean.
 
 Layers, bottom up: the shared errors and seeds; data; store; strategies; training; results; run;
 cli. A module may import its own layer and the ones below, never one above; no two modules
-import each other, directly or around a loop.
+import each other, directly or around a loop. Each sub-package has a face (its `__init__.py`
+and `__all__`): code outside the package imports the face, never a module behind it.
 """
 
 from __future__ import annotations
 
 import ast
+import importlib
 import subprocess
 import sys
 from pathlib import Path
@@ -49,7 +52,10 @@ def imports(module: str) -> set[str]:
         if isinstance(node, ast.ImportFrom) and node.level > 0:
             raise AssertionError(f"{module}: relative import; write it absolute so layers show")
         if isinstance(node, ast.ImportFrom) and node.module:
-            names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+            # `from package import module` imports the module, not the package's face.
+            submodules = [f"{node.module}.{alias.name}" for alias in node.names]
+            names = [*submodules] if all(m in MODULES for m in submodules) else [node.module]
+            names += [m for m in submodules if m in MODULES]
         elif isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         else:
@@ -113,3 +119,62 @@ def test_lower_packages_load_neither_run_nor_cli(package: str) -> None:
         f"{package}.__path__, '{package}.')]"
     )
     assert loaded_after(statement, ("search.run", "search.cli")) == []
+
+
+SUBPACKAGES = sorted(m for m, p in MODULES.items() if p.name == "__init__.py" and m != "search")
+HEAVY = ("grpc", "skopt", "sklearn", "statsforecast", "matplotlib", "optuna_dashboard")
+"""Optional imports that stay behind functions (boto3 is not among them: Optuna's own
+optuna.artifacts imports it wherever it is installed)."""
+MOST_CROSSING_IMPORTS = 60
+"""File-level imports from one sub-package into another (112 before the faces)."""
+
+
+def subpackage(module: str) -> str | None:
+    parts = module.split(".")
+    return ".".join(parts[:2]) if len(parts) > 2 or module in SUBPACKAGES else None
+
+
+def import_statements(module: str) -> list[tuple[ast.ImportFrom, bool]]:
+    """Every `from search... import` of the module, and whether it is at file level."""
+    tree = ast.parse(MODULES[module].read_text())
+    top = {id(node) for node in tree.body}
+    return [
+        (node, id(node) in top)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("search.")
+    ]
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_code_outside_a_subpackage_imports_its_face_only(module: str) -> None:
+    own = subpackage(module)
+    behind = [
+        node.module
+        for node, _ in import_statements(module)
+        if subpackage(node.module or "") not in (None, own) and node.module not in SUBPACKAGES
+    ]
+    assert not behind, f"{module} imports {behind} past their faces; import the package instead"
+
+
+def test_few_file_level_imports_cross_subpackage_lines() -> None:
+    crossing = [
+        (module, node.module)
+        for module in MODULES
+        for node, at_file_level in import_statements(module)
+        if at_file_level and subpackage(node.module or "") not in (None, subpackage(module))
+    ]
+    assert len(crossing) <= MOST_CROSSING_IMPORTS, crossing
+
+
+@pytest.mark.parametrize("package", SUBPACKAGES)
+def test_a_face_lists_its_public_names_and_each_resolves(package: str) -> None:
+    face = importlib.import_module(package)
+    names = getattr(face, "__all__", None)
+    assert names, f"{package}/__init__.py has no __all__"
+    missing = [name for name in names if not hasattr(face, name)]
+    assert not missing, f"{package}.__all__ names {missing}, which it does not provide"
+
+
+@pytest.mark.parametrize("package", [p for p in SUBPACKAGES if p != "search.cli"])
+def test_a_face_loads_no_heavy_optional_import(package: str) -> None:
+    assert loaded_after(f"import {package}", HEAVY) == []
