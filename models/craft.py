@@ -30,8 +30,12 @@ class CraftLSTM(nn.Module):
         self.num_layers, self.dropout = num_layers, dropout
         for k in range(num_layers):
             layer_in = input_size if k == 0 else hidden_size
-            shapes = ((4 * hidden_size, layer_in), (4 * hidden_size, hidden_size))
-            shapes += ((4 * hidden_size,), (4 * hidden_size,))
+            shapes: tuple[tuple[int, ...], ...] = (
+                (4 * hidden_size, layer_in),
+                (4 * hidden_size, hidden_size),
+                (4 * hidden_size,),
+                (4 * hidden_size,),
+            )
             for name, shape in zip(_PARAM_NAMES, shapes, strict=True):
                 self.register_parameter(f"{name}_l{k}", nn.Parameter(torch.empty(shape)))
         self.reset_parameters()

@@ -23,7 +23,9 @@ from spaces.errors import SpaceError
 RANGE_KEYS = ("low", "high", "log", "step", "grid")
 CHOICE_KEYS = ("choices", "grid")
 
-Grid = tuple[object, ...] | None
+Scalar = int | float | str
+"""A value of a parameter as TOML writes it."""
+Grid = tuple[Scalar, ...] | None
 
 _TYPE_WORDS = {
     int: ("an int", "ints"),
@@ -90,8 +92,8 @@ def _parse_range(
             raise where.error(
                 "`low` and `high` are both required", f"no `{bound}`", f"add `{bound}`"
             )
-    low = _scalar(table["low"], kind, "low", where)
-    high = _scalar(table["high"], kind, "high", where)
+    low = _bound(table["low"], kind, "low", where)
+    high = _bound(table["high"], kind, "high", where)
     log = table.get("log", False)
     if not isinstance(log, bool):
         raise where.error("`log` must be true or false", repr(log), "write `log = true`")
@@ -116,14 +118,16 @@ def _parse_range(
             f"set `high = {fitted}`",
         )
 
-    def inside(value: object) -> bool:
-        on_step = step is None or (value - low) % step == 0  # type: ignore[operator]
-        return low <= value <= high and on_step  # type: ignore[operator]
+    def inside(value: Scalar) -> bool:
+        if isinstance(value, str):
+            return False
+        on_step = step is None or (value - low) % step == 0
+        return low <= value <= high and on_step
 
     on = f"inside [{low}, {high}]" + (f" on steps of {step} from {low}" if step else "")
     grid = _parse_grid(table, kind, where, inside, on, "remove them or widen the range")
     if kind is int:
-        return IntDistribution(low, high, log=log, step=step or 1), grid
+        return IntDistribution(int(low), int(high), log=log, step=step or 1), grid
     return FloatDistribution(low, high, log=log), grid
 
 
@@ -175,7 +179,7 @@ def _parse_grid(
     table: Mapping[str, object],
     kind: type,
     where: Where,
-    allowed: Callable[[object], bool],
+    allowed: Callable[[Scalar], bool],
     expected: str,
     fix: str,
 ) -> Grid:
@@ -195,7 +199,14 @@ def _parse_grid(
     return tuple(values)
 
 
-def _scalar(value: object, kind: type, field: str, where: Where) -> object:
+def _bound(value: object, kind: type, field: str, where: Where) -> int | float:
+    """A range bound: `_check_form` allows ranges for int and float parameters only."""
+    checked = _scalar(value, kind, field, where)
+    assert not isinstance(checked, str)
+    return checked
+
+
+def _scalar(value: object, kind: type, field: str, where: Where) -> Scalar:
     """Check one TOML value against the parameter's type; ints are accepted for floats."""
     # TOML booleans are Python ints; a `true` where a number belongs is a mistake, not 1.
     if kind is int and isinstance(value, int) and not isinstance(value, bool):
@@ -215,7 +226,7 @@ def _scalar(value: object, kind: type, field: str, where: Where) -> object:
     )
 
 
-def _check_distinct(values: list[object], field: str, where: Where) -> None:
+def _check_distinct(values: list[Scalar], field: str, where: Where) -> None:
     repeats = [value for i, value in enumerate(values) if value in values[:i]]
     if repeats:
         raise where.error(

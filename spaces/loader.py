@@ -13,6 +13,8 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+from optuna.distributions import CategoricalDistribution
+
 from spaces.distribution import Where, parse_distribution
 from spaces.errors import SpaceError
 from spaces.space import Param, Space
@@ -116,7 +118,8 @@ def _parse_conditional(
 ) -> list[Param]:
     """The `by` form: one sub-table per choice of the parent, one Optuna name per choice."""
     parent = _parent(table["by"], key, plain, tables, known, where)
-    choices = {str(choice): choice for choice in parent.distribution.choices}  # type: ignore[attr-defined]
+    assert isinstance(parent.distribution, CategoricalDistribution)  # _parent refuses others
+    choices = {str(choice): choice for choice in parent.distribution.choices}
     subtables = {name: sub for name, sub in table.items() if name != "by"}
     missing = [name for name in choices if name not in subtables]
     extra = [name for name in subtables if name not in choices]
@@ -165,7 +168,7 @@ def _parent(
             fix = f"declare [{by}] with `choices`" if by in known else "fix the name"
         raise where.error(rule, repr(by), fix)
     parent = plain[by]
-    if not hasattr(parent.distribution, "choices"):
+    if not isinstance(parent.distribution, CategoricalDistribution):
         raise where.error(
             "`by` must name a parameter with `choices`",
             f"{by!r}, a range",
@@ -185,7 +188,9 @@ def _parents_first(
             ordered.append(plain[key])
             ordered.extend(waiting.pop(key, []))
             continue
-        parent = children[key][0].condition[0]  # type: ignore[index]
+        condition = children[key][0].condition
+        assert condition is not None  # children are the conditional params
+        parent = condition[0]
         if any(param.name == parent for param in ordered):
             ordered.extend(children[key])
         else:

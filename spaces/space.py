@@ -94,8 +94,8 @@ class Space:
         for param in self.params:
             if param.name not in params:
                 continue
-            if not param.active(params):
-                parent, value = param.condition  # type: ignore[misc]  # active() is True if None
+            if param.condition is not None and not param.active(params):
+                parent, value = param.condition
                 raise SpaceError(
                     f"{param.name}: expected only when {parent}={value!r}, but got "
                     f"{parent}={params.get(parent)!r}; the trial's parameters are inconsistent "
@@ -158,7 +158,7 @@ def _suggest_one(trial: BaseTrial, param: Param) -> object:
     if isinstance(dist, FloatDistribution):
         return trial.suggest_float(param.name, dist.low, dist.high, step=dist.step, log=dist.log)
     if isinstance(dist, CategoricalDistribution):
-        return trial.suggest_categorical(param.name, dist.choices)  # type: ignore[arg-type]
+        return trial.suggest_categorical(param.name, dist.choices)
     raise SpaceError(
         f"{param.name}: expected an Int, Float or Categorical distribution, but got "
         f"{type(dist).__name__}; use one of those three"

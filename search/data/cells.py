@@ -109,7 +109,7 @@ def to_numbers(column: str, cells: pd.Series, style: NumberFormat) -> np.ndarray
     plain = text.where(~missing).str.replace(style.thousands, "", regex=False)
     # astype, not pd.to_numeric: pandas 2.3 refuses "1e400" there, and it must read as inf to be
     # refused below with its line.
-    values = plain.str.replace(style.decimal, ".", regex=False).astype(float).to_numpy()
+    values: np.ndarray = plain.str.replace(style.decimal, ".", regex=False).astype(float).to_numpy()
     overflow = np.isinf(values)
     if overflow.any():
         row = int(np.flatnonzero(overflow)[0])

@@ -85,7 +85,11 @@ def bundled_name(data: str | Path | None) -> str | None:
 
 def data_name(path: str | Path | None) -> str:
     """The short name of a data file, used in study names: `co2` for the bundled series."""
-    return bundled_name(path) or Path(path).stem  # type: ignore[arg-type]
+    bundled = bundled_name(path)
+    if bundled is not None:
+        return bundled
+    assert path is not None  # bundled_name reads None as the bundled CO2 series
+    return Path(path).stem
 
 
 def load_series(
@@ -106,7 +110,8 @@ def load_series(
     bundled = bundled_name(path)
     if bundled is not None:
         path, id_col = bundled_path(bundled), id_col or BUNDLED[bundled][1]
-    path = Path(path)  # type: ignore[arg-type]
+    assert path is not None  # bundled_name reads None as the bundled CO2 series
+    path = Path(path)
     name = data_name(path)
     csv = read_csv_file(path)
     raw = csv.table
@@ -127,7 +132,7 @@ def load_series(
             "dates; name it with --time-col"
         )
     time = to_times(time_col, raw[time_col], date_format) if time_col is not None else None
-    if time is not None and id_col is None:
+    if time_col is not None and time is not None and id_col is None:
         _check_time_order(time, time_col)
     numeric = raw.drop(columns=[c for c in (time_col, id_col) if c is not None])
     target = _choose_target(numeric, target, path)
@@ -141,10 +146,10 @@ def load_series(
     used = {column: numeric[column] for column in columns}
     style = number_format(used)
     table = np.column_stack([to_numbers(column, cells, style) for column, cells in used.items()])
-    if id_col is None or time is None:
-        rows = [(name, np.arange(len(table)))]
-    else:
+    if id_col is not None and time_col is not None and time is not None:
         rows = panel_rows(raw[id_col], time, id_col, time_col)
+    else:
+        rows = [(name, np.arange(len(table)))]
     parts = [_part(series, table[index], columns, id_col) for series, index in rows]
     if id_col is None:
         # A panel's constant series are left out when it is split (`windows.py`), not refused.
@@ -239,9 +244,9 @@ def _check_column(frame: pd.DataFrame, column: str, path: Path, option: str) -> 
 
 def _listed(names: Iterable[object], limit: int = 10) -> str:
     """Names for a message: the first `limit` and how many more."""
-    names = [repr(str(n)) for n in names]
-    more = f", and {len(names) - limit} more" if len(names) > limit else ""
-    return ", ".join(names[:limit]) + more
+    quoted = [repr(str(n)) for n in names]
+    more = f", and {len(quoted) - limit} more" if len(quoted) > limit else ""
+    return ", ".join(quoted[:limit]) + more
 
 
 def _fill_gaps(values: np.ndarray, columns: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, int]:

@@ -197,7 +197,8 @@ class ForecastDataset:
     def to_units(self, changes: np.ndarray, anchors: np.ndarray) -> np.ndarray:
         """Scaled changes (N, H) from the anchors' values -> forecasts in data units."""
         last = self.series.values[anchors, 0]
-        return last[:, None] + changes * self.row_std[anchors][:, None]
+        forecasts: np.ndarray = last[:, None] + changes * self.row_std[anchors][:, None]
+        return forecasts
 
     @functools.cache  # noqa: B019 - one dataset per process, kept for its lifetime on purpose
     def windows(self, seq_len: int) -> dict[str, WindowSplit]:

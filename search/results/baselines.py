@@ -150,7 +150,8 @@ def _ask(
         if not conn.poll(seconds):
             # A fit cannot be interrupted from inside; the worker is killed with it.
             return "lost", f"{TIMED_OUT} {seconds:g} s"
-        return conn.recv()
+        answer: tuple[str, Any] = conn.recv()
+        return answer
     except (EOFError, OSError):
         process.join(timeout=1)
         return "lost", f"worker died (exit code {process.exitcode})"
@@ -247,7 +248,8 @@ def _forecast_one(
             f"statsforecast cut off at rows {cutoffs[0]}..{cutoffs[-1]}, "
             f"not at the anchors {anchors[0]}..{anchors[-1]}"
         )
-    return result[key].to_numpy(dtype=np.float64).reshape(targets.shape)
+    forecasts: np.ndarray = result[key].to_numpy(dtype=np.float64).reshape(targets.shape)
+    return forecasts
 
 
 def _model(key: str, season: int | None) -> Any:
@@ -258,6 +260,7 @@ def _model(key: str, season: int | None) -> Any:
         return AutoETS(season_length=season or 1, alias=key)
     if key == "auto_theta":
         return AutoTheta(season_length=season or 1, alias=key)
+    assert season is not None  # classical_forecasts skips MSTL without a season
     return MSTL(season_length=season, trend_forecaster=AutoETS(model="ZZN"), alias=key)
 
 

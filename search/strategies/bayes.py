@@ -228,11 +228,14 @@ def _observed_value(trial: FrozenTrial) -> float | None:
     return float(value) if value is not None and math.isfinite(value) else None
 
 
-def _is_stepped(dist: BaseDistribution) -> bool:
-    """Whether `dist` is a grid coarser than its type's own (int step > 1, any float step)."""
-    if isinstance(dist, IntDistribution):
-        return dist.step != 1
-    return isinstance(dist, FloatDistribution) and dist.step is not None
+def _steps(dist: BaseDistribution) -> tuple[float, float] | None:
+    """(low, step) of a grid coarser than its type's own (int step > 1, any float step), which
+    skopt searches as a step index; None for any other distribution."""
+    if isinstance(dist, IntDistribution) and dist.step != 1:
+        return dist.low, dist.step
+    if isinstance(dist, FloatDistribution) and dist.step is not None:
+        return dist.low, dist.step
+    return None
 
 
 def _dimension(dist: BaseDistribution) -> Dimension:
@@ -240,14 +243,15 @@ def _dimension(dist: BaseDistribution) -> Dimension:
     if isinstance(dist, CategoricalDistribution):
         # Indices, not the choices: skopt maps categories through a dict, where 1 == 1.0 == True.
         return Categorical(list(range(len(dist.choices))))
-    if _is_stepped(dist):
-        return Integer(0, round((dist.high - dist.low) / dist.step))
+    if not isinstance(dist, IntDistribution | FloatDistribution):
+        raise ValueError(f"SkoptGPSampler cannot handle {type(dist).__name__}")
+    steps = _steps(dist)
+    if steps is not None:
+        return Integer(0, round((dist.high - steps[0]) / steps[1]))
     prior = "log-uniform" if dist.log else "uniform"
     if isinstance(dist, IntDistribution):
         return Integer(dist.low, dist.high, prior=prior)
-    if isinstance(dist, FloatDistribution):
-        return Real(dist.low, dist.high, prior=prior)
-    raise ValueError(f"SkoptGPSampler cannot handle {type(dist).__name__}")
+    return Real(dist.low, dist.high, prior=prior)
 
 
 def _encode_point(
@@ -270,8 +274,9 @@ def _encode(dist: BaseDistribution, value: Any) -> int | float | None:
         return None
     if not contains(dist, internal):
         return None
-    if _is_stepped(dist):
-        return round((internal - dist.low) / dist.step)
+    steps = _steps(dist)
+    if steps is not None:
+        return round((internal - steps[0]) / steps[1])
     return float(internal) if isinstance(dist, FloatDistribution) else int(internal)
 
 
@@ -279,7 +284,8 @@ def _decode(dist: BaseDistribution, value: Any) -> Any:
     """skopt's numpy output back to the plain Python value Optuna expects."""
     if isinstance(dist, CategoricalDistribution):
         return dist.choices[int(value)]
-    if _is_stepped(dist):
-        value = dist.low + int(value) * dist.step
+    steps = _steps(dist)
+    if steps is not None:
+        value = steps[0] + int(value) * steps[1]
         return min(value, dist.high) if isinstance(dist, FloatDistribution) else value
     return int(value) if isinstance(dist, IntDistribution) else float(value)

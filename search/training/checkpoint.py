@@ -159,4 +159,5 @@ def forecast_next(
     scaling = checkpoint.series_scaling(series)
     inputs = torch.as_tensor(scaling.inputs(recent)[1:], dtype=torch.float32).unsqueeze(0)
     change = (model or rebuild(checkpoint))(inputs).reshape(1, -1).double().numpy()
-    return scaling.to_units(change, recent[-1:, 0])[0]
+    forecast: np.ndarray = scaling.to_units(change, recent[-1:, 0])[0]
+    return forecast

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import torch
 from torch import nn
+from torch.optim.lr_scheduler import LRScheduler
 
 from search.data import WindowSplit
 from search.errors import TrialFailure
@@ -28,7 +29,7 @@ OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
     "sgd": lambda params, lr: torch.optim.SGD(params, lr=lr, momentum=0.9),
 }
 
-SCHEDULERS: dict[str, Callable[[torch.optim.Optimizer, int], object | None]] = {
+SCHEDULERS: dict[str, Callable[[torch.optim.Optimizer, int], LRScheduler | None]] = {
     "none": lambda optimizer, epochs: None,
     # Halve the rate four times over the run, whatever the epoch budget.
     "step": lambda optimizer, epochs: torch.optim.lr_scheduler.StepLR(
