@@ -80,7 +80,12 @@ def main() -> None:
             n_inputs=1, n_targets=1, horizon=1, hidden_size=hidden, num_layers=layers, dropout=0.0
         )
         settings = TrainSettings(
-            epochs=args.epochs, patience=args.epochs, batch_size=batch, learning_rate=1e-3
+            epochs=args.epochs,
+            patience=args.epochs,
+            batch_size=batch,
+            learning_rate=1e-3,
+            optimizer="adam",
+            scheduler="none",
         )
         plain, ours = [], []
         for repeat in range(args.repeats):

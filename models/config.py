@@ -7,15 +7,17 @@ from dataclasses import dataclass
 class ModelConfig:
     """Shape and capacity of a forecaster: (B, seq_len, n_inputs) -> (B, horizon, n_targets).
 
-    Checkpoints can store it as plain fields and rebuild the same model from them.
+    Checkpoints can store it as plain fields and rebuild the same model from them. No field has
+    a default: the defaults of hidden_size, num_layers and dropout are hyperparameters', kept
+    with the rest in search/training/hyperparameters.py.
     """
 
     n_inputs: int
     n_targets: int
     horizon: int
-    hidden_size: int = 64
-    num_layers: int = 1
-    dropout: float = 0.0
+    hidden_size: int
+    num_layers: int
+    dropout: float
 
     def __post_init__(self) -> None:
         for name in ("n_inputs", "n_targets", "horizon", "hidden_size", "num_layers"):

@@ -21,6 +21,10 @@ from search.data.series import Series
 from search.errors import DataError
 
 SPLITS = ("train", "val", "test")
+HORIZON = 1
+"""Steps forecast when none are asked for (--horizon's default)."""
+SPLIT = (0.7, 0.15, 0.15)
+"""Row fractions of train, validation and test when none are asked for (--split's default)."""
 
 
 @dataclass(frozen=True)
@@ -107,8 +111,8 @@ class ForecastDataset:
     def __init__(
         self,
         series: Series,
-        horizon: int = 1,
-        split: tuple[float, float, float] = (0.7, 0.15, 0.15),
+        horizon: int = HORIZON,
+        split: tuple[float, float, float] = SPLIT,
         device: torch.device | str = "cpu",
         longest_seq_len: int = 1,
     ) -> None:

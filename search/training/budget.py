@@ -19,14 +19,15 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class TrialBudget:
     """How long every trial of a study trains: work, epoch floor and cap per fold, patience,
-    folds, and an optional time limit. `work` None means the epoch cap alone."""
+    folds, and an optional time limit. `work` None means the epoch cap alone. No field has a
+    default: a search's come from its options (run/options.py)."""
 
     work: float | None
     epochs: int
     patience: int
     folds: int
     trial_seconds: float | None
-    min_epochs: int = 1
+    min_epochs: int
 
     def epochs_for(self, parameters: int, train_windows: int) -> int:
         """Epochs of `train_windows` windows that spend the work budget on a model of

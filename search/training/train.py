@@ -45,14 +45,15 @@ EVAL_BATCH = 4096
 
 @dataclass(frozen=True)
 class TrainSettings:
-    """How one model is trained: budget, optimisation and reproducibility."""
+    """How one model is trained: budget, optimisation and reproducibility. The optimisation
+    fields have no defaults: theirs are the hyperparameters' (training/hyperparameters.py)."""
 
     epochs: int
     patience: int
     batch_size: int
     learning_rate: float
-    optimizer: str = "adam"
-    scheduler: str = "none"
+    optimizer: str
+    scheduler: str
     seed: int = 0
     max_seconds: float | None = None
     stop_after: int | None = None  # a refit: the schedule of `epochs`, cut after this many

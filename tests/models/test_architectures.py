@@ -54,7 +54,10 @@ def full_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
 def test_training_lowers_the_loss(arch: str) -> None:
     x, y = noisy_sine_windows()
     torch.manual_seed(0)
-    model = build_model(arch, ModelConfig(n_inputs=1, n_targets=1, horizon=2, hidden_size=16))
+    model = build_model(
+        arch,
+        ModelConfig(n_inputs=1, n_targets=1, horizon=2, hidden_size=16, num_layers=1, dropout=0.0),
+    )
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
     initial = full_loss(model, x, y)
     gen = torch.Generator().manual_seed(0)

@@ -9,7 +9,11 @@ HIDDEN = 8
 
 def make_inputs() -> tuple[BiLSTM, torch.Tensor]:
     torch.manual_seed(0)
-    model = BiLSTM(ModelConfig(n_inputs=1, n_targets=1, horizon=1, hidden_size=HIDDEN)).eval()
+    model = BiLSTM(
+        ModelConfig(
+            n_inputs=1, n_targets=1, horizon=1, hidden_size=HIDDEN, num_layers=1, dropout=0.0
+        )
+    ).eval()
     return model, torch.randn(1, 10, 1)
 
 

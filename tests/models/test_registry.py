@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from models import ARCHITECTURES, ModelConfig, build_model
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+CONFIG = ModelConfig(n_inputs=1, n_targets=1, horizon=1, hidden_size=8, num_layers=1, dropout=0.0)
 
 
 def test_registry_holds_the_five_architectures() -> None:
@@ -17,7 +19,7 @@ def test_registry_holds_the_five_architectures() -> None:
 
 def test_unknown_architecture_names_the_known_ones() -> None:
     with pytest.raises(ValueError, match="'transformer'") as info:
-        build_model("transformer", ModelConfig(n_inputs=1, n_targets=1, horizon=1))
+        build_model("transformer", CONFIG)
     for name in ARCHITECTURES:
         assert name in str(info.value)
 
@@ -26,9 +28,8 @@ def test_unknown_architecture_names_the_known_ones() -> None:
     ("field", "value"), [("horizon", 0), ("hidden_size", -1), ("num_layers", 0), ("dropout", 1.0)]
 )
 def test_config_refuses_bad_values(field: str, value: float) -> None:
-    kwargs = {"n_inputs": 1, "n_targets": 1, "horizon": 1, field: value}
     with pytest.raises(ValueError, match=f"{field}={value}"):
-        ModelConfig(**kwargs)
+        replace(CONFIG, **{field: value})
 
 
 def test_models_imports_neither_optuna_nor_search() -> None:

@@ -62,7 +62,7 @@ def test_same_seed_same_trials_on_an_idle_and_on_a_busy_machine(
     assert first == second
     assert "training: 125 windows per epoch; a work budget of 1e+06" in capsys.readouterr().out
     # Each trial trained the epochs its size buys with the budget, whatever the load.
-    budget = TrialBudget(1e6, 5, patience=5, folds=1, trial_seconds=None)
+    budget = TrialBudget(1e6, 5, patience=5, folds=1, trial_seconds=None, min_epochs=1)
     allotted = []
     for trial in optuna.load_study(study_name="det", storage=busy).trials:
         epochs = budget.epochs_for(trial.user_attrs["param_count"], TRAIN_WINDOWS)

@@ -24,7 +24,7 @@ def objective() -> optuna.study.study.ObjectiveFuncType:
     return make_objective(
         SPACE,
         dataset,
-        TrialBudget(work=None, epochs=3, patience=3, folds=1, trial_seconds=None),
+        TrialBudget(work=None, epochs=3, patience=3, folds=1, trial_seconds=None, min_epochs=1),
         {"seq_len": 13},
         study_seed=0,
     )
@@ -74,7 +74,14 @@ def folded(
     return make_objective(
         SPACE,
         ForecastDataset(load_series()),
-        TrialBudget(work=None, epochs=epochs, patience=patience, folds=folds, trial_seconds=None),
+        TrialBudget(
+            work=None,
+            epochs=epochs,
+            patience=patience,
+            folds=folds,
+            trial_seconds=None,
+            min_epochs=1,
+        ),
         {"seq_len": 13},
         study_seed=0,
         per_fold=per_fold,

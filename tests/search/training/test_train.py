@@ -27,7 +27,7 @@ def dataset() -> ForecastDataset:
 
 
 def test_same_seed_gives_bit_identical_losses(dataset: ForecastDataset) -> None:
-    budget = TrialBudget(work=None, epochs=3, patience=3, folds=1, trial_seconds=None)
+    budget = TrialBudget(work=None, epochs=3, patience=3, folds=1, trial_seconds=None, min_epochs=1)
     first = train_trial(whole(SMALL), dataset, budget, seed=7)
     second = train_trial(whole(SMALL), dataset, budget, seed=7)
     other = train_trial(whole(SMALL), dataset, budget, seed=8)
@@ -39,7 +39,7 @@ def test_best_epoch_weights_reproduce_the_best_loss(dataset: ForecastDataset) ->
     result = train_trial(
         whole(SMALL),
         dataset,
-        TrialBudget(work=None, epochs=4, patience=4, folds=1, trial_seconds=None),
+        TrialBudget(work=None, epochs=4, patience=4, folds=1, trial_seconds=None, min_epochs=1),
         seed=1,
     )
     assert result.best_loss == min(result.history)
@@ -55,7 +55,10 @@ def test_learns_the_co2_season_better_than_persistence(dataset: ForecastDataset)
     persistence = float((val.batch(torch.arange(len(val)))[1] ** 2).mean())
     hyper = {**SMALL, "hidden_size": 16, "learning_rate": 3e-3, "batch_size": 32}
     result = train_trial(
-        whole(hyper, 52), dataset, TrialBudget(None, 8, 8, folds=1, trial_seconds=None), seed=0
+        whole(hyper, 52),
+        dataset,
+        TrialBudget(None, 8, 8, folds=1, trial_seconds=None, min_epochs=1),
+        seed=0,
     )
     assert result.best_loss < 0.9 * persistence
 
@@ -67,7 +70,7 @@ def test_early_stopping_stops_after_patience_epochs_without_improvement(
     result = train_trial(
         whole({**SMALL, "learning_rate": 0.0}, 26),
         dataset,
-        TrialBudget(None, 20, 2, folds=1, trial_seconds=None),
+        TrialBudget(None, 20, 2, folds=1, trial_seconds=None, min_epochs=1),
         seed=0,
     )
     assert result.best_epoch == 1
@@ -89,7 +92,7 @@ def test_callback_sees_every_epoch_and_can_stop_training(dataset: ForecastDatase
         train_trial(
             whole(SMALL, 26),
             dataset,
-            TrialBudget(None, 5, 5, folds=1, trial_seconds=None),
+            TrialBudget(None, 5, 5, folds=1, trial_seconds=None, min_epochs=1),
             0,
             on_epoch,
         )
@@ -101,7 +104,10 @@ def test_diverging_training_is_a_trial_failure_not_a_crash(dataset: ForecastData
     hyper = {**SMALL, "optimizer": "sgd", "learning_rate": 1e6}
     with pytest.raises(TrialFailure, match=r"loss became (nan|inf)"):
         train_trial(
-            whole(hyper, 26), dataset, TrialBudget(None, 5, 5, folds=1, trial_seconds=None), seed=0
+            whole(hyper, 26),
+            dataset,
+            TrialBudget(None, 5, 5, folds=1, trial_seconds=None, min_epochs=1),
+            seed=0,
         )
 
 
@@ -113,7 +119,10 @@ def test_every_optimizer_and_scheduler_trains(
     lr = {"adam": 3e-3, "rmsprop": 3e-3, "sgd": 3e-2}[optimizer]
     hyper = {**SMALL, "optimizer": optimizer, "scheduler": scheduler, "learning_rate": lr}
     result = train_trial(
-        whole(hyper, 26), dataset, TrialBudget(None, 3, 3, folds=1, trial_seconds=None), seed=0
+        whole(hyper, 26),
+        dataset,
+        TrialBudget(None, 3, 3, folds=1, trial_seconds=None, min_epochs=1),
+        seed=0,
     )
     assert math.isfinite(result.best_loss)
     assert result.epochs_run == 3
@@ -138,7 +147,10 @@ def test_trial_seeds_are_reproducible_and_distinct() -> None:
 def test_searched_architecture_is_the_one_trained(dataset: ForecastDataset) -> None:
     hyper = {**SMALL, "arch": "attention", "seq_len": 13}
     result = train_trial(
-        whole(hyper, 52), dataset, TrialBudget(None, 1, 1, folds=1, trial_seconds=None), seed=0
+        whole(hyper, 52),
+        dataset,
+        TrialBudget(None, 1, 1, folds=1, trial_seconds=None, min_epochs=1),
+        seed=0,
     )
     assert any(key.startswith("score.") for key in result.state_dict)  # attention's scorer
 
@@ -147,12 +159,18 @@ def test_a_time_limit_ends_training_after_the_epoch_that_passes_it(
     dataset: ForecastDataset,
 ) -> None:
     limited = train_trial(
-        whole(SMALL, 26), dataset, TrialBudget(None, 5, 5, folds=1, trial_seconds=1e-6), seed=0
+        whole(SMALL, 26),
+        dataset,
+        TrialBudget(None, 5, 5, folds=1, trial_seconds=1e-6, min_epochs=1),
+        seed=0,
     )
     assert limited.epochs_run == 1 and limited.stopped_by == "time"
     assert limited.stopped_by == "time"
     full = train_trial(
-        whole(SMALL, 26), dataset, TrialBudget(None, 2, 5, folds=1, trial_seconds=3600), seed=0
+        whole(SMALL, 26),
+        dataset,
+        TrialBudget(None, 2, 5, folds=1, trial_seconds=3600, min_epochs=1),
+        seed=0,
     )
     assert full.epochs_run == 2 and full.stopped_by == "epochs"
     # The limit only cuts training short; the epochs it ran are the same.
