@@ -198,7 +198,7 @@ def run_to_target(
             target=_fit_baselines, args=(search,), name="classical baselines", daemon=True
         )
         fitting.start()
-        run_workers(pool, options, search.study, on_trial, on_worker_exit)
+        run_workers(pool, options, search.plan.target, search.study, on_trial, on_worker_exit)
         fitting.join()
     else:
         run_here(search, on_trial)

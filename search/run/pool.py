@@ -74,11 +74,13 @@ def prestarted(workers: int) -> Iterator[WorkerPool]:
 def run_workers(
     pool: WorkerPool,
     options: SearchOptions,
+    target: int,
     study: optuna.Study,
     on_trial: Callable[[FrozenTrial], None] | None,
     on_worker_exit: WorkerExit | None,
 ) -> None:
-    """Start the pool's workers on the search and report trials until all have exited."""
+    """Start the pool's workers on the search and report trials until all have exited; a
+    search whose every worker failed before the study had its `target` is aborted."""
     pool.start(options)
     processes = pool.processes
     seen = {t.number for t in study.get_trials(deepcopy=False, states=ENDED)}
@@ -102,7 +104,7 @@ def run_workers(
     except KeyboardInterrupt:
         _stop(processes)
         raise
-    if len(reported) == len(processes) and counts(study).finished < options.trials:
+    if len(reported) == len(processes) and counts(study).finished < target:
         raise SearchAborted(
             "every worker process failed (see the messages above); fix the cause and "
             "run the same command again to resume"
