@@ -18,22 +18,28 @@ from pathlib import Path
 from optuna.storages import BaseStorage
 from optuna.trial import FrozenTrial, TrialState
 
-from search.cli.options import search_parser
-from search.cli.parsing import positive_int
+from search.cli.options import search_options, search_parser
 from search.cli.plots import BestSoFar, best_so_far, plot_best_so_far
 from search.cli.progress import run_with_progress
 from search.cli.summary import table
 from search.cli.text import printable
 from search.data import data_name
 from search.errors import ConfigError
-from search.run import Plan, SearchOptions, held_out_score, open_search, plan, prestarted
+from search.run import (
+    Plan,
+    SearchOptions,
+    held_out_score,
+    open_search,
+    plan,
+    positive_int,
+    prestarted,
+)
 from search.store import FINISHED, masked, schema
 from search.strategies import STRATEGIES
 
 # "Within 5 % of the overall best" is how close a strategy must get to count as having found a
 # good configuration; the table reports how many trials and seconds that took.
 WITHIN = 0.05
-OWN_OPTIONS = ("strategies", "repeats", "out", "debug")
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,7 @@ def compare(argv: Sequence[str]) -> int:
     """race several strategies at the same budget"""
     args = _parser().parse_args(argv)
     strategies, repeats = args.strategies, args.repeats
-    base = SearchOptions(**{k: v for k, v in vars(args).items() if k not in OWN_OPTIONS})
+    base = search_options(args)
     data, plans = _check_all(base, strategies, repeats, args.out)
     storage, url = plans[0].storage, plans[0].url
     prefix = base.study or f"compare-{data}"

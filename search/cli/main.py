@@ -14,12 +14,12 @@ from importlib.metadata import version
 from search.cli import commands
 from search.cli.compare import compare
 from search.cli.dashboard import dashboard
-from search.cli.options import search_parser
+from search.cli.options import search_options, search_parser
 from search.cli.report import report
 from search.cli.search import run_search
 from search.cli.serve import serve
 from search.errors import ConfigError
-from search.run import SearchOptions, guarded
+from search.run import guarded
 
 
 def run_search_command(argv: Sequence[str]) -> int:
@@ -29,8 +29,7 @@ def run_search_command(argv: Sequence[str]) -> int:
         f"Commands: {', '.join(COMMANDS)} (lstm-search COMMAND --help for each)."
     )
     args = search_parser("lstm-search", description).parse_args(argv)
-    options = SearchOptions(**{k: v for k, v in vars(args).items() if k != "debug"})
-    return run_search(options)
+    return run_search(search_options(args))
 
 
 COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import math
 import re
 from pathlib import Path
 
-from search.store import DEFAULT_STORAGE, STORAGE_ENV
+from search.run import SearchOptions, declared, positive_int
+
+OPTIONS = dict(declared())
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -17,66 +18,45 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
 
 
-def add_storage(parser: argparse.ArgumentParser) -> None:
-    """The --storage option every command shares."""
+def add_option(
+    parser: argparse.ArgumentParser, name: str, default: object, help: str | None = None
+) -> None:
+    """The option of SearchOptions' field `name` as the field declares it, with `default`
+    shown in its help (`help` replaces the declared one)."""
+    option = OPTIONS[name]
+    flag = "--" + name.replace("_", "-")
+    text = (help or option.help).format(default=_shown(default))
+    if isinstance(default, bool):
+        # A switch turns the default around: --quiet for False, --no-refit for True.
+        switch = f"--no-{flag[2:]}" if default else flag
+        action = "store_false" if default else "store_true"
+        parser.add_argument(switch, dest=name, action=action, help=text)
+        return
     parser.add_argument(
-        "--storage", help=f"SQLAlchemy URL (default: ${STORAGE_ENV} or {DEFAULT_STORAGE})"
+        flag,
+        type=option.type or str,
+        choices=option.choices,
+        metavar=option.metavar,
+        default=default,
+        help=text,
     )
+
+
+def _shown(default: object) -> object:
+    return ",".join(map(str, default)) if isinstance(default, tuple) else default
+
+
+def add_debug(parser: argparse.ArgumentParser) -> None:
+    """The --debug option every command has."""
+    parser.add_argument("--debug", action="store_true", help="tracebacks on errors")
 
 
 def command_parser(name: str, help_text: str | None) -> OneLineParser:
     """A subcommand's parser with the options every subcommand has: --storage and --debug."""
     parser = OneLineParser(prog=f"lstm-search {name}", description=help_text)
-    add_storage(parser)
-    parser.add_argument("--debug", action="store_true", help="tracebacks on errors")
+    add_option(parser, "storage", SearchOptions.storage)
+    add_debug(parser)
     return parser
-
-
-def positive_int(text: str) -> int:
-    """An integer of at least 1."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, but got {value}")
-    return value
-
-
-def seconds_or_off(text: str) -> float | None:
-    """A time limit in seconds; 0 turns it off (None)."""
-    value = float(text)
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(
-            f"must be 0 (no limit) or a finite number of seconds, but got {text!r}"
-        )
-    return value or None
-
-
-def work_or_off(text: str) -> float | None:
-    """A work budget in parameter-windows (e.g. 1e10); 0 turns it off (None)."""
-    value = float(text)
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(
-            f"must be 0 (the epoch cap alone) or a finite number of parameter-windows such as "
-            f"1e10, but got {text!r}"
-        )
-    return value or None
-
-
-def seconds(text: str) -> float:
-    """A finite, non-negative number of seconds."""
-    value = float(text)
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(
-            f"must be a finite number of seconds >= 0, but got {text!r}"
-        )
-    return value
-
-
-def seed(text: str) -> int:
-    """A seed NumPy and PyTorch both accept: 0 <= seed < 2**32."""
-    value = int(text)
-    if not 0 <= value < 2**32:
-        raise argparse.ArgumentTypeError(f"must be in [0, 2**32), but got {value}")
-    return value
 
 
 def output_file(text: str) -> Path:
@@ -107,24 +87,6 @@ def file_name(study_name: str) -> str:
     """A study name made safe as a file name in the working directory (no path, no dots first)."""
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", study_name).lstrip(".")
     return safe or "study"
-
-
-def column_list(text: str) -> tuple[str, ...]:
-    """Comma-separated column names."""
-    return tuple(name.strip() for name in text.split(",") if name.strip())
-
-
-def fractions(text: str) -> tuple[float, float, float]:
-    """Three comma-separated fractions."""
-    parts = text.split(",")
-    if len(parts) != 3:
-        raise argparse.ArgumentTypeError(f"needs three fractions TRAIN,VAL,TEST, but got {text!r}")
-    values = tuple(float(p) for p in parts)
-    if not all(math.isfinite(v) and v > 0 for v in values):
-        raise argparse.ArgumentTypeError(
-            f"needs three positive, finite fractions TRAIN,VAL,TEST, but got {text!r}"
-        )
-    return values  # type: ignore[return-value]
 
 
 def add_data_options(parser: argparse.ArgumentParser, season: bool = False) -> None:

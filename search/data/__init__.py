@@ -5,9 +5,18 @@ from __future__ import annotations
 from search.data.calendar import frequency
 from search.data.csvfile import clipped
 from search.data.series import Series, bundled_name, data_name, load_series
-from search.data.windows import ForecastDataset, ModelScaling, Scaling, WindowSplit
+from search.data.windows import (
+    HORIZON,
+    SPLIT,
+    ForecastDataset,
+    ModelScaling,
+    Scaling,
+    WindowSplit,
+)
 
 __all__ = [
+    "HORIZON",
+    "SPLIT",
     "ForecastDataset",
     "ModelScaling",
     "Scaling",

@@ -11,19 +11,22 @@ from search.run.driver import (
     refit_due,
     run_to_target,
 )
-from search.run.options import SearchOptions
+from search.run.options import SearchOptions, declared
 from search.run.pool import WorkerPool, prestarted
 from search.run.process import guarded
+from search.run.values import positive_int
 
 __all__ = [
     "Plan",
     "Search",
     "SearchOptions",
     "WorkerPool",
+    "declared",
     "guarded",
     "held_out_score",
     "open_search",
     "plan",
+    "positive_int",
     "prestarted",
     "refit_due",
     "run_to_target",

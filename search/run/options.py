@@ -1,15 +1,33 @@
-"""What a search run is asked to do: `SearchOptions`, the only home of every default.
+"""What a search run is asked to do: `SearchOptions`, the only home of every option.
 
-The command line's parser takes its defaults from here, so `SearchOptions()` is the search that
-`lstm-search` with no options runs.
+Each field declares its option once: default, help, value type, choices and metavar. The
+command line's parser is built from the fields, so `SearchOptions()` is the search that
+`lstm-search` with no options runs, and worker processes get the same options as JSON.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, cast
 
-from search.training import HYPERPARAMETERS
+from models import ARCHITECTURES
+from search.data import HORIZON, SPLIT
+from search.run.values import (
+    column_list,
+    fractions,
+    positive_int,
+    seconds,
+    seconds_or_off,
+    work_or_off,
+)
+from search.run.values import seed as seed_value
+from search.store import DEFAULT_STORAGE, STORAGE_ENV
+from search.strategies import PRUNERS, STRATEGIES
+from search.training import DEVICES, HYPERPARAMETERS
+from spaces import PRESETS
 
 # Defaults for the bundled weekly CO2 series on a laptop-class CPU:
 # epochs 30, patience 5: measured on CO2, good configurations reach their best validation loss
@@ -47,35 +65,218 @@ def default_workers() -> int:
 
 
 @dataclass(frozen=True)
+class Option:
+    """How a field of SearchOptions reads on the command line: `--field-name`, or `--no-field-name`
+    for a field that is True by default. "{default}" in the help shows the default."""
+
+    help: str
+    type: Callable[[str], Any] | None = None
+    choices: tuple[str, ...] | None = None
+    metavar: str | None = None
+
+
+def _option(
+    help: str,
+    type: Callable[[str], Any] | None = None,
+    choices: tuple[str, ...] | None = None,
+    metavar: str | None = None,
+) -> dict[str, Option]:
+    return {_OPTION: Option(help, type, choices, metavar)}
+
+
+_OPTION = "option"
+"""The key of a field's Option in its metadata."""
+
+
+@dataclass(frozen=True)
 class SearchOptions:
     """What `lstm-search [OPTIONS]` was asked to do; each field's default is the option's."""
 
-    strategy: str = "bayes"
-    trials: int = 50
-    study: str | None = None
-    storage: str | None = None
-    data: str | None = None
-    id_col: str | None = None
-    target: str | None = None
-    features: tuple[str, ...] = ()
-    time_col: str | None = None
-    date_format: str | None = None
-    horizon: int = 1
-    seq_len: int = HYPERPARAMETERS["seq_len"].default  # type: ignore[assignment]
-    split: tuple[float, float, float] = (0.7, 0.15, 0.15)
-    epochs: int = 30
-    work_budget: float | None = WORK_BUDGET
-    min_epochs: int = MIN_EPOCHS
-    patience: int = 5
-    folds: int = 1
-    trial_seconds: float | None = None
-    refit: bool = True
-    pruner: str = "hyperband"
-    space: str = "seed"
-    arch: str = HYPERPARAMETERS["arch"].default  # type: ignore[assignment]
-    seed: int = 0
-    timeout: float | None = None
-    device: str = "auto"
-    workers: int = field(default_factory=default_workers)
-    season: int | None = None
-    quiet: bool = False
+    strategy: str = field(
+        default="bayes",
+        metadata=_option(
+            "grid, random, bayes (scikit-optimize GP), tpe (default: {default})",
+            choices=tuple(STRATEGIES),
+        ),
+    )
+    trials: int = field(
+        default=50,
+        metadata=_option(
+            "finished trials the study should end with (default: {default})", positive_int
+        ),
+    )
+    study: str | None = field(
+        default=None, metadata=_option("study name (default: <data>-<strategy>)")
+    )
+    storage: str | None = field(
+        default=None,
+        metadata=_option(f"SQLAlchemy URL (default: ${STORAGE_ENV} or {DEFAULT_STORAGE})"),
+    )
+    data: str | None = field(
+        default=None,
+        metadata=_option(
+            "CSV file, or a bundled dataset: co2 (Mauna Loa CO2, the default) or births (weekly "
+            "births in ten US states, a panel)"
+        ),
+    )
+    id_col: str | None = field(
+        default=None,
+        metadata=_option(
+            "series id column of a panel in long format (one row per series and time): one "
+            "model is tuned across every series (default: none, one series)"
+        ),
+    )
+    target: str | None = field(
+        default=None, metadata=_option("column to forecast (default: the only numeric one)")
+    )
+    features: tuple[str, ...] = field(
+        default=(),
+        metadata=_option("extra input columns, comma-separated (default: none)", column_list),
+    )
+    time_col: str | None = field(
+        default=None,
+        metadata=_option(
+            "time column (default: the first column whose values look like dates; integers "
+            "in a column named here are Unix epoch seconds)"
+        ),
+    )
+    date_format: str | None = field(
+        default=None,
+        metadata=_option(
+            "strftime format of the time column, e.g. '%%d.%%m.%%Y', where its dates are "
+            "neither ISO nor settled as day-first or month-first by their values "
+            "(default: detected)",
+            metavar="FORMAT",
+        ),
+    )
+    horizon: int = field(
+        default=HORIZON,
+        metadata=_option("steps to forecast (default: {default})", positive_int),
+    )
+    seq_len: int = field(
+        default=cast(int, HYPERPARAMETERS["seq_len"].default),
+        metadata=_option("input window length (default: {default})", positive_int),
+    )
+    split: tuple[float, float, float] = field(
+        default=SPLIT,
+        metadata=_option("train,val,test fractions (default: {default})", fractions),
+    )
+    epochs: int = field(
+        default=30,
+        metadata=_option("epoch cap per trial and fold (default: {default})", positive_int),
+    )
+    work_budget: float | None = field(
+        default=WORK_BUDGET,
+        metadata=_option(
+            "training work per trial and fold in parameter-windows (model parameters x "
+            "training windows), spent in whole epochs within --epochs: the same on any "
+            "machine; 0 for the epoch cap alone (default: {default:.0e})",
+            work_or_off,
+            metavar="WORK",
+        ),
+    )
+    min_epochs: int = field(
+        default=MIN_EPOCHS,
+        metadata=_option(
+            "the fewest epochs the work budget gives a trial (within --epochs), so that large "
+            "models on large series train enough to be ranked (default: {default}; "
+            "studies made before it existed resume with --min-epochs 1)",
+            positive_int,
+        ),
+    )
+    folds: int = field(
+        default=1,
+        metadata=_option(
+            "rolling-origin validation: the validation windows in K consecutive blocks, each "
+            "scored by a model trained on the rows before it; the value is their mean "
+            "(default: {default})",
+            positive_int,
+        ),
+    )
+    patience: int = field(
+        default=5,
+        metadata=_option(
+            "epochs without improvement before stopping (default: {default})", positive_int
+        ),
+    )
+    trial_seconds: float | None = field(
+        default=None,
+        metadata=_option(
+            "an opt-in time limit per trial and fold: a fold past it stops after its current "
+            "epoch and keeps its best epoch, and the value then depends on the machine "
+            "(default: none)",
+            seconds_or_off,
+        ),
+    )
+    pruner: str = field(
+        default="hyperband",
+        metadata=_option(
+            "median, hyperband (by epoch), wilcoxon (by fold, for --folds 5 or more) or "
+            "none (default: {default})",
+            choices=tuple(PRUNERS),
+        ),
+    )
+    refit: bool = field(
+        default=True,
+        metadata=_option(
+            "skip the refit: by default the best configuration is also refit on train + "
+            "validation and scored beside the selected model (export --refit writes it)"
+        ),
+    )
+    space: str = field(
+        default="seed",
+        metadata=_option(f"preset ({', '.join(PRESETS)}) or a .toml file (default: {{default}})"),
+    )
+    arch: str = field(
+        default=cast(str, HYPERPARAMETERS["arch"].default),
+        metadata=_option(
+            "model family when the space does not search it (default: {default})",
+            choices=tuple(ARCHITECTURES),
+        ),
+    )
+    seed: int = field(default=0, metadata=_option("study seed (default: {default})", seed_value))
+    timeout: float | None = field(
+        default=None,
+        metadata=_option("stop starting trials after SECONDS (default: none)", seconds),
+    )
+    device: str = field(
+        default="auto",
+        metadata=_option(
+            "where to train (default: {default}: CUDA when a GPU is visible)", choices=DEVICES
+        ),
+    )
+    workers: int = field(
+        default_factory=default_workers,
+        metadata=_option(
+            "worker processes on this machine, one CPU thread each (default: one per core, "
+            "{default} here)",
+            positive_int,
+        ),
+    )
+    season: int | None = field(
+        default=None,
+        metadata=_option(
+            "steps per season for the seasonal-naive baseline (default: from the time column)",
+            positive_int,
+        ),
+    )
+    quiet: bool = field(default=False, metadata=_option("no progress bar or trial lines"))
+
+    def to_json(self) -> str:
+        """These options as JSON, for a worker process."""
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> SearchOptions:
+        """The options `to_json` wrote (JSON has lists where the fields hold tuples)."""
+        values: dict[str, Any] = {
+            name: tuple(value) if isinstance(value, list) else value
+            for name, value in json.loads(text).items()
+        }
+        return cls(**values)
+
+
+def declared() -> Iterator[tuple[str, Option]]:
+    """Each field of SearchOptions with its command-line option, in declaration order."""
+    for spec in fields(SearchOptions):
+        yield spec.name, spec.metadata[_OPTION]

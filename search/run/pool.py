@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import json
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, replace
+from dataclasses import replace
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
@@ -43,7 +42,7 @@ class WorkerPool:
 
     def start(self, options: SearchOptions) -> None:
         """Hand every waiting worker the search's options."""
-        payload = json.dumps(asdict(replace(options, workers=1, quiet=True)))
+        payload = replace(options, workers=1, quiet=True).to_json()
         for process in self.processes:
             assert process.stdin is not None
             process.stdin.write(payload)

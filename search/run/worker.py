@@ -6,7 +6,6 @@ waits for them.
 
 from __future__ import annotations
 
-import json
 import sys
 
 from search.run.driver import open_search, plan, run_here
@@ -20,10 +19,7 @@ def main() -> int:
     text = sys.stdin.read()
     if not text:
         return 0
-    fields = json.loads(text)
-    options = SearchOptions(
-        **{**fields, "features": tuple(fields["features"]), "split": tuple(fields["split"])}
-    )
+    options = SearchOptions.from_json(text)
     return guarded(
         lambda: run_here(open_search(plan(options)), None) or 0, interrupted_message=None
     )
