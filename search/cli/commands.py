@@ -11,21 +11,20 @@ import optuna
 import pandas as pd
 from torch import nn
 
-from search.cli.parsing import add_data_options, command_parser, file_name, output_file
+from search.cli.parsing import (
+    add_data_options,
+    command_parser,
+    file_name,
+    open_named_study,
+    output_file,
+    study_parser,
+)
 from search.cli.summary import score_table, table, trials_frame, trials_table
 from search.cli.text import printable
 from search.data import Series, frequency
 from search.errors import ConfigError, DataError
 from search.results import best_score, handed_model, study_dataset, study_series
-from search.store import (
-    best_trial,
-    counts,
-    load_named_study,
-    masked,
-    open_storage,
-    schema,
-    storage_url,
-)
+from search.store import best_trial, counts, masked, open_storage, schema, storage_url
 from search.training import Checkpoint, encode, forecast_next, rebuild
 
 SKILLS = ("skill", "skill_vs_best_baseline")
@@ -78,23 +77,20 @@ def studies(argv: Sequence[str]) -> int:
 
 def show(argv: Sequence[str]) -> int:
     """trials table of a study"""
-    parser = command_parser("show", show.__doc__)
-    parser.add_argument("study")
+    parser = study_parser("show", show.__doc__)
     args = parser.parse_args(argv)
-    study = load_named_study(args.study, args.storage)
+    study, _ = open_named_study(args)
     print(trials_table(study.get_trials(deepcopy=False)))
     return 0
 
 
 def best(argv: Sequence[str]) -> int:
     """the best trial of a study"""
-    parser = command_parser("best", best.__doc__)
-    parser.add_argument("study")
+    parser = study_parser("best", best.__doc__)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     add_data_options(parser, season=True)
     args = parser.parse_args(argv)
-    url = storage_url(args.storage)
-    study = load_named_study(args.study, url)
+    study, url = open_named_study(args)
     trial = best_trial(study)
     if trial is None:
         raise ConfigError(f"study {args.study!r} has no complete trial yet; run the search first")
@@ -121,16 +117,14 @@ def best(argv: Sequence[str]) -> int:
 
 def export(argv: Sequence[str]) -> int:
     """the best model as a file, and the trials as CSV"""
-    parser = command_parser("export", export.__doc__)
-    parser.add_argument("study")
+    parser = study_parser("export", export.__doc__)
     parser.add_argument("--out", type=output_file, help="model file to write (default: STUDY.pt)")
     parser.add_argument(
         "--trials-csv", type=output_file, metavar="FILE", help="also write the trials table"
     )
     add_refit(parser)
     args = parser.parse_args(argv)
-    url = storage_url(args.storage)
-    study = load_named_study(args.study, url)
+    study, url = open_named_study(args)
     if args.trials_csv:
         trials_frame(study.get_trials(deepcopy=False)).to_csv(args.trials_csv, index=False)
         print(f"trials: {args.trials_csv}")
@@ -145,8 +139,7 @@ def export(argv: Sequence[str]) -> int:
 
 def predict(argv: Sequence[str]) -> int:
     """forecast the steps after the end of the series (of each series, for a panel)"""
-    parser = command_parser("predict", predict.__doc__)
-    parser.add_argument("study")
+    parser = study_parser("predict", predict.__doc__)
     add_data_options(parser)
     parser.add_argument(
         "--out", type=output_file, help="CSV file for the forecast (default: print only)"
@@ -156,8 +149,7 @@ def predict(argv: Sequence[str]) -> int:
     )
     add_refit(parser)
     args = parser.parse_args(argv)
-    url = storage_url(args.storage)
-    study = load_named_study(args.study, url)
+    study, url = open_named_study(args)
     _, checkpoint, what = handed_model(study, url, args.refit)
     series = study_series(study, args.data)
     parts = series.parts

@@ -6,7 +6,10 @@ import argparse
 import re
 from pathlib import Path
 
+import optuna
+
 from search.run import SearchOptions, declared, positive_int
+from search.store import load_named_study, storage_url
 
 OPTIONS = dict(declared())
 
@@ -57,6 +60,19 @@ def command_parser(name: str, help_text: str | None) -> OneLineParser:
     add_option(parser, "storage", SearchOptions.storage)
     add_debug(parser)
     return parser
+
+
+def study_parser(name: str, help_text: str | None) -> OneLineParser:
+    """The parser of a subcommand that reads one study back: `lstm-search NAME STUDY`."""
+    parser = command_parser(name, help_text)
+    parser.add_argument("study")
+    return parser
+
+
+def open_named_study(args: argparse.Namespace) -> tuple[optuna.Study, str]:
+    """The study `args.study` names in the storage of `args.storage`, and that storage's URL."""
+    url = storage_url(args.storage)
+    return load_named_study(args.study, url), url
 
 
 def output_file(text: str) -> Path:

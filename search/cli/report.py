@@ -24,7 +24,13 @@ import torch
 from matplotlib.figure import Figure
 from optuna.trial import FrozenTrial, TrialState
 
-from search.cli.parsing import add_data_options, command_parser, file_name, output_dir
+from search.cli.parsing import (
+    add_data_options,
+    file_name,
+    open_named_study,
+    output_dir,
+    study_parser,
+)
 from search.cli.plots import best_so_far, plot_best_so_far, save_png
 from search.data import ForecastDataset
 from search.errors import ConfigError
@@ -38,22 +44,20 @@ from search.results import (
     score_rows,
     study_dataset,
 )
-from search.store import load_named_study, schema, storage_url
+from search.store import schema
 
 TOP_CURVES = 5
 
 
 def report(argv: Sequence[str]) -> int:
     """PNG plots of a study's history, importances, learning curves and test forecast"""
-    parser = command_parser("report", report.__doc__)
-    parser.add_argument("study")
+    parser = study_parser("report", report.__doc__)
     parser.add_argument(
         "--out", type=output_dir, help="directory for the PNG files (default: report-STUDY)"
     )
     add_data_options(parser, season=True)
     args = parser.parse_args(argv)
-    url = storage_url(args.storage)
-    study = load_named_study(args.study, url)
+    study, url = open_named_study(args)
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     if not complete:
         raise ConfigError(f"study {args.study!r} has no complete trial yet; run the search first")
