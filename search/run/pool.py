@@ -110,7 +110,7 @@ def run_workers(
         )
 
 
-def _spawn() -> subprocess.Popen:
+def _spawn() -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "search.run.worker"],
         stdin=subprocess.PIPE,
@@ -119,7 +119,7 @@ def _spawn() -> subprocess.Popen:
     )
 
 
-def _stop(processes: list[subprocess.Popen]) -> None:
+def _stop(processes: list[subprocess.Popen[str]]) -> None:
     """Ask every worker to stop like Ctrl-C (each requeues its trial), then wait for them."""
     for process in processes:
         if process.poll() is None:

@@ -20,9 +20,12 @@ def main() -> int:
     if not text:
         return 0
     options = SearchOptions.from_json(text)
-    return guarded(
-        lambda: run_here(open_search(plan(options)), None) or 0, interrupted_message=None
-    )
+
+    def run() -> int:
+        run_here(open_search(plan(options)), None)
+        return 0
+
+    return guarded(run, interrupted_message=None)
 
 
 if __name__ == "__main__":
