@@ -75,6 +75,10 @@ class Option:
     metavar: str | None = None
 
 
+_OPTION = "option"
+"""The key of a field's Option in its metadata."""
+
+
 def _option(
     help: str,
     type: Callable[[str], Any] | None = None,
@@ -82,10 +86,6 @@ def _option(
     metavar: str | None = None,
 ) -> dict[str, Option]:
     return {_OPTION: Option(help, type, choices, metavar)}
-
-
-_OPTION = "option"
-"""The key of a field's Option in its metadata."""
 
 
 @dataclass(frozen=True)
