@@ -23,7 +23,7 @@ from search.cli.summary import score_table, table, trials_frame, trials_table
 from search.cli.text import printable
 from search.data import Series, frequency
 from search.errors import ConfigError, DataError
-from search.results import best_score, handed_model, study_dataset, study_series
+from search.results import METRICS, best_score, handed_model, study_dataset, study_series
 from search.store import best_trial, counts, masked, open_storage, schema, storage_url
 from search.training import Checkpoint, encode, forecast_next, rebuild
 
@@ -36,6 +36,8 @@ def studies(argv: Sequence[str]) -> int:
     args = command_parser("studies", studies.__doc__).parse_args(argv)
     url = storage_url(args.storage)
     storage = open_storage(url, create=False)
+    # Columns (forecast, metric) as the metrics ask, e.g. test_mse for the model's MSE.
+    columns = [(forecast, name) for name, metric in METRICS.items() for forecast in metric.studies]
     rows = []
     for summary in optuna.get_all_study_summaries(storage, include_best_trial=False):
         study = optuna.load_study(study_name=summary.study_name, storage=storage)
@@ -49,10 +51,7 @@ def studies(argv: Sequence[str]) -> int:
                 f"{counts(study).finished}/{study.user_attrs.get(schema.TARGET, '?')}",
                 best.value if best else None,
                 score.get("series", 1) if score else None,
-                score.get("model", {}).get("mse"),
-                score.get("model", {}).get("mase"),
-                score.get("refit", {}).get("mase"),
-                score.get("persistence", {}).get("mase"),
+                *(score.get(forecast, {}).get(name) for forecast, name in columns),
                 *(score["model"].get(k) if score else None for k in SKILLS),
             ]
         )
@@ -65,10 +64,7 @@ def studies(argv: Sequence[str]) -> int:
         "finished",
         "best_val_mse",
         "series",
-        "test_mse",
-        "test_mase",
-        "refit_mase",
-        "persistence_mase",
+        *(f"{'test' if forecast == 'model' else forecast}_{name}" for forecast, name in columns),
         *SKILLS,
     ]
     print(table(headers, rows))

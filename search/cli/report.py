@@ -7,7 +7,8 @@
 - test_forecast.png: the best model's (and its refit's) one-step forecasts of the test split
   against the actual values and the persistence baseline (for a panel: of the series where the
   model's MASE is worst, median and best);
-- test_scores.png: the stored test score, MSE and MASE of the models and every baseline.
+- test_scores.png: the stored test score of the models and every baseline, one chart for each
+  metric its registry row draws (MSE and MASE).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import matplotlib
 import numpy as np
@@ -35,7 +36,9 @@ from search.cli.plots import best_so_far, plot_best_so_far, save_png
 from search.data import ForecastDataset
 from search.errors import ConfigError
 from search.results import (
+    METRICS,
     MODELS,
+    SERIES_METRIC,
     HeldOutForecasts,
     best_held_out_forecasts,
     best_score,
@@ -143,18 +146,22 @@ def forecast_figure(
 ) -> Figure:
     """Step-1 test forecasts of the best model and persistence against the actual values; the
     legend's MSEs are step 1's, as in the score table's per-step rows. For a panel, one panel
-    each for the series where the model's MASE is worst, median and best."""
+    each for the series where the model's SERIES_METRIC is worst, median and best."""
     if not forecasts.names:
         figure = Figure(figsize=(12, 4.8), layout="constrained")
         shown = [("", np.ones(len(forecasts.actual), dtype=bool))]
     else:
-        by_series = errors(forecasts.model, forecasts)["by_series"]
-        ranked = sorted(by_series, key=lambda name: -by_series[name]["mase"])  # type: ignore[index]
+        by_series = cast(
+            Mapping[str, Mapping[str, float]],
+            errors(forecasts.model, forecasts)["by_series"],  # type: ignore[arg-type]
+        )
+        ranked = sorted(by_series, key=lambda name: -by_series[name][SERIES_METRIC])
+        compared = METRICS[SERIES_METRIC].label
         picks = dict.fromkeys([ranked[0], ranked[len(ranked) // 2], ranked[-1]])
         figure = Figure(figsize=(12, 3.6 * len(picks)), layout="constrained")
         shown = [
             (
-                f"{rank} MASE: series {name!r} ({by_series[name]['mase']:.3g}), ",  # type: ignore[index]
+                f"{rank} {compared}: series {name!r} ({by_series[name][SERIES_METRIC]:.3g}), ",
                 forecasts.series == forecasts.names.index(name),
             )
             for rank, name in zip(("worst", "median", "best"), picks, strict=False)
@@ -200,20 +207,21 @@ def _forecast_axes(
 
 
 def score_figure(score: Mapping[str, Any], study_name: str) -> Figure:
-    """The stored test score's MSE and MASE of every forecast, as bars (the models in red)."""
+    """The stored test score of every forecast, as bars (the models in red): a chart for each
+    metric drawn for one series or for a panel."""
+    panel = "series" in score
+    drawn = [m for m in METRICS.values() if ("panel" if panel else "series") in m.drawn]
     headers, rows = score_rows(score)
     labels = [row[0] for row in rows]
     models = set(forecasters(score).values()) & {forecasters(score).get(key) for key in MODELS}
     colors = ["tab:red" if label in models else "0.6" for label in labels]
     figure = Figure(figsize=(12, 0.5 * len(rows) + 1.5), layout="constrained")
-    # A panel's MSE in data units is the largest series'; scaled, every series counts alike.
-    mse = "mse_scaled" if "series" in score else "mse"
-    units = {"mse": " (data units)", "mse_scaled": " (scaled, mean of the series')", "mase": ""}
-    for axes, metric in zip(figure.subplots(1, 2, sharey=True), (mse, "mase"), strict=True):
-        values = [row[headers.index(metric)] for row in rows]
+    subplots = figure.subplots(1, len(drawn), sharey=True, squeeze=False)[0]
+    for axes, metric in zip(subplots, drawn, strict=True):
+        values = [row[headers.index(metric.name)] for row in rows]
         axes.barh(labels, values, color=colors)
         axes.invert_yaxis()
-        axes.set_xlabel(f"test {metric.split('_')[0].upper()}{units[metric]}")
+        axes.set_xlabel(metric.axis_label(panel))
         axes.grid(True, axis="x", alpha=0.3)
     figure.suptitle(f"{study_name}: {score['windows']} held-out test windows")
     return figure

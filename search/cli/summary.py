@@ -12,7 +12,7 @@ from optuna.trial import FrozenTrial, TrialState
 from search.cli.progress import stop_reason
 from search.cli.text import printable
 from search.data import Series, frequency
-from search.results import score_rows, series_rows, skill_lines, step_rows
+from search.results import aggregation, score_rows, series_rows, skill_lines, step_rows
 from search.store import DEFAULT_STORAGE, artifact_location, best_trial, masked, schema
 
 TOP = 5
@@ -64,10 +64,7 @@ def trial_rows(trials: Sequence[FrozenTrial]) -> tuple[list[str], list[list[obje
 def score_table(score: Mapping[str, Any]) -> str:
     """The test score of the best model beside the naive baselines, with its skill."""
     if "series" in score:
-        what = (
-            f"of {score['series']} series (MSE and MAE pooled in data units; MASE, sMAPE and the "
-            "scaled errors the mean of the series' own)"
-        )
+        what = f"of {score['series']} series ({aggregation()})"
     else:
         what = "(data units, and scaled)"
     lines = [

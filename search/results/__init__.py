@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from search.results.evaluation import MODELS, HeldOutForecasts, errors
+from search.results.metrics import METRICS, SERIES_METRIC, Metric, Windows, aggregation
 from search.results.note import write_note
 from search.results.refit import refit_best, stored_refit
 from search.results.score_rows import forecasters, score_rows, series_rows, skill_lines, step_rows
@@ -18,8 +19,13 @@ from search.results.scores import (
 )
 
 __all__ = [
+    "METRICS",
     "MODELS",
+    "SERIES_METRIC",
     "HeldOutForecasts",
+    "Metric",
+    "Windows",
+    "aggregation",
     "best_held_out_forecasts",
     "best_model",
     "best_score",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ import torch
 from torch import nn
 
 from search.data import ForecastDataset
+from search.results.metrics import METRICS, SERIES_METRIC, SKILL_METRIC, Windows
 from search.training import EVAL_BATCH
 
 
@@ -101,9 +103,6 @@ def held_out_windows(
     )
 
 
-SERIES_MEANS = ("mase", "smape", "mse_scaled", "mae_scaled")
-"""A panel's errors that are the mean of its series' own, so that each series counts alike."""
-
 MODELS = ("model", "refit")
 """Forecasts made by trained LSTMs; every other forecast in a score is a baseline."""
 
@@ -113,10 +112,10 @@ def score(
     classical: Mapping[str, Mapping[str, object]] | None = None,
     skipped: Mapping[str, str] | None = None,
 ) -> dict[str, object]:
-    """MSE, MAE, MASE and sMAPE of the models and each baseline over all windows and steps, the
-    MSE of each horizon step, and each model's skill over persistence and over the best
-    baseline (1 - its scaled MSE / theirs). In a panel, also each model's share of the series
-    where its MASE beats each baseline's.
+    """Every metric of the models and each baseline over all windows and steps (see `errors`),
+    and each model's skill over persistence and over the best baseline (1 - its SKILL_METRIC /
+    theirs). In a panel, also each model's share of the series where its SERIES_METRIC beats
+    each baseline's.
 
     `classical` holds the classical baselines' errors on the same windows (see `errors`), and
     `skipped` the ones left out with the reason.
@@ -133,17 +132,19 @@ def score(
         if predicted is not None
     }
     scored.update(classical or {})
-    # On the scaled series, so that in a panel each series counts alike; for one series the
-    # same ranking and skill as in data units.
-    baselines = {name: float(e["mse_scaled"]) for name, e in scored.items() if name not in MODELS}  # type: ignore[arg-type]
+    baselines = {
+        name: float(e[SKILL_METRIC])  # type: ignore[arg-type]
+        for name, e in scored.items()
+        if name not in MODELS
+    }
     best = min(baselines, key=baselines.__getitem__)
     for name in MODELS:
         if name in scored:
-            mse = float(scored[name]["mse_scaled"])  # type: ignore[arg-type]
+            error = float(scored[name][SKILL_METRIC])  # type: ignore[arg-type]
             scored[name] = {
                 **scored[name],
-                "skill": _skill(mse, baselines["persistence"]),
-                "skill_vs_best_baseline": _skill(mse, baselines[best]),
+                "skill": _skill(error, baselines["persistence"]),
+                "skill_vs_best_baseline": _skill(error, baselines[best]),
             }
             if forecasts.names:
                 scored[name]["beats"] = {  # type: ignore[index]
@@ -160,66 +161,60 @@ def score(
     }
 
 
-def _skill(mse: float, baseline: float) -> float:
-    """1 - mse / baseline; a perfect baseline leaves no skill to have (-inf, or 0 if matched)."""
+def _skill(error: float, baseline: float) -> float:
+    """1 - error / baseline; a perfect baseline leaves no skill to have (-inf, or 0 if matched)."""
     if baseline > 0:
-        return 1 - mse / baseline
-    return 0.0 if mse == 0 else -math.inf
+        return 1 - error / baseline
+    return 0.0 if error == 0 else -math.inf
 
 
 def _share_beaten(model: Mapping[str, object], baseline: Mapping[str, object]) -> float:
-    """The share of series where the model's MASE is below the baseline's."""
-    ours, theirs = model["by_series"], baseline["by_series"]
-    wins = [ours[name]["mase"] < theirs[name]["mase"] for name in ours]  # type: ignore[index]
+    """The share of series where the model's SERIES_METRIC is below the baseline's."""
+    ours = cast(Mapping[str, Mapping[str, float]], model["by_series"])
+    theirs = cast(Mapping[str, Mapping[str, float]], baseline["by_series"])
+    wins = [ours[name][SERIES_METRIC] < theirs[name][SERIES_METRIC] for name in ours]
     return sum(wins) / len(wins)
 
 
 def errors(predicted: np.ndarray, forecasts: HeldOutForecasts) -> dict[str, object]:
-    """The errors of `predicted` (N, horizon) against the test windows' actual values.
+    """The errors of `predicted` (N, horizon) against the test windows' actual values: each
+    metric of METRICS over every window and step, and the MSE of each horizon step (data units).
 
-    In a panel: MSE, MAE and the MSE by step pooled over every window in data units (comparable
-    only where the series share their units), the other errors the mean of the series' own, and
-    each series' errors under `by_series`.
+    In a panel: each metric aggregated as its row says, the MSE by step pooled over every window
+    in data units (comparable only where the series share their units), and each series' own
+    errors under `by_series`.
     """
-    error = predicted - forecasts.actual
-    with np.errstate(invalid="ignore"):
-        smape = 200 * np.abs(error) / (np.abs(predicted) + np.abs(forecasts.actual))
-    smape[np.isnan(smape)] = 0.0  # both zero: a perfect forecast
     # Each series' windows are consecutive rows.
     bounds = np.searchsorted(forecasts.series, np.arange(len(forecasts.scale) + 1))
     own = [
-        _errors(error[start:stop], smape[start:stop], float(scale), float(mase_scale))
-        for start, stop, scale, mase_scale in zip(
-            bounds[:-1], bounds[1:], forecasts.scale, forecasts.mase_scale, strict=True
+        _errors(Windows(predicted[start:stop], forecasts.actual[start:stop], scale, naive))
+        for start, stop, scale, naive in zip(
+            bounds[:-1],
+            bounds[1:],
+            forecasts.scale.tolist(),
+            forecasts.mase_scale.tolist(),
+            strict=True,
         )
     ]
+    by_step = [float(v) for v in np.mean((predicted - forecasts.actual) ** 2, axis=0)]
     if not forecasts.names:
-        return own[0]
-    pooled = _errors(error, smape, 1.0, 1.0)
+        return {**own[0], "mse_by_step": by_step}
+    pooled = Windows(predicted, forecasts.actual, math.nan, math.nan)
     return {
-        "mse": pooled["mse"],
-        "mae": pooled["mae"],
-        **{key: float(np.mean([o[key] for o in own])) for key in SERIES_MEANS},
-        "mse_by_step": pooled["mse_by_step"],
+        **{
+            name: metric.function(pooled)
+            if metric.aggregate == "pooled"
+            else float(np.mean([o[name] for o in own]))
+            for name, metric in METRICS.items()
+        },
+        "mse_by_step": by_step,
         "by_series": {
-            name: {key: o[key] for key in ("mase", "smape", "mse_scaled", "mae")}
+            name: {key: o[key] for key, metric in METRICS.items() if metric.by_series}
             for name, o in zip(forecasts.names, own, strict=True)
         },
     }
 
 
-def _errors(
-    error: np.ndarray, smape: np.ndarray, scale: float, mase_scale: float
-) -> dict[str, object]:
-    """Errors over every window and step, and the MSE of each horizon step (data units)."""
-    mse, mae = float(np.mean(error**2)), float(np.mean(np.abs(error)))
-    by_step = [float(v) for v in np.mean(error**2, axis=0)]
-    return {
-        "mse": mse,
-        "mae": mae,
-        "mase": mae / mase_scale,
-        "smape": float(np.mean(smape)),
-        "mse_scaled": mse / scale**2,
-        "mae_scaled": mae / scale,
-        "mse_by_step": by_step,
-    }
+def _errors(windows: Windows) -> dict[str, float]:
+    """Every metric of one series' windows."""
+    return {name: metric.function(windows) for name, metric in METRICS.items()}

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from search.results.baselines import CLASSICAL, label
+from search.results.metrics import METRICS, SERIES_METRIC, SKILL_METRIC
 
-METRICS = ("mse", "mae", "mase", "smape", "mse_scaled", "mae_scaled")
 SHOWN_SERIES = 20
 """A panel's score lists each series up to this many; beyond, the worst and best half of them."""
 
@@ -26,7 +26,8 @@ def forecasters(score: Mapping[str, Any]) -> dict[str, str]:
 
 
 def score_rows(score: Mapping[str, Any]) -> tuple[list[str], list[list[object]]]:
-    """Headers and one row per forecast of a stored test score: its errors over every step."""
+    """Headers and one row per forecast of a stored test score: its errors over every step (a
+    metric the score was stored without shows as None)."""
     rows = [
         [text, *(score[key].get(metric) for metric in METRICS)]
         for key, text in forecasters(score).items()
@@ -35,16 +36,16 @@ def score_rows(score: Mapping[str, Any]) -> tuple[list[str], list[list[object]]]
 
 
 def series_rows(score: Mapping[str, Any]) -> tuple[list[str], list[list[object]]]:
-    """Headers and one row per series of a panel's score, worst MASE of the model first: the
-    MASE of the model and of each baseline. Past SHOWN_SERIES series, the worst and the best
-    ones only, SHOWN_SERIES in all."""
+    """Headers and one row per series of a panel's score, worst SERIES_METRIC of the model
+    first: that metric of the model and of each baseline. Past SHOWN_SERIES series, the worst
+    and the best ones only, SHOWN_SERIES in all."""
     keys = [key for key in forecasters(score) if "by_series" in score[key]]
     by_series = {key: score[key]["by_series"] for key in keys}
-    names = sorted(by_series["model"], key=lambda name: -by_series["model"][name]["mase"])
+    names = sorted(by_series["model"], key=lambda name: -by_series["model"][name][SERIES_METRIC])
     if len(names) > SHOWN_SERIES:
         names = names[: SHOWN_SERIES // 2] + names[-SHOWN_SERIES // 2 :]
-    rows = [[name, *(by_series[key][name]["mase"] for key in keys)] for name in names]
-    return ["series (MASE)", *keys], rows
+    rows = [[name, *(by_series[key][name][SERIES_METRIC] for key in keys)] for name in names]
+    return [f"series ({METRICS[SERIES_METRIC].label})", *keys], rows
 
 
 def step_rows(score: Mapping[str, Any]) -> tuple[list[str], list[list[object]]]:
@@ -58,12 +59,16 @@ def skill_lines(score: Mapping[str, Any]) -> list[str]:
     """Each model's skill against persistence and the best baseline; the baselines skipped."""
     labels = forecasters(score)
     best = labels.get(score["best_baseline"], score["best_baseline"])
+    judged = METRICS[SKILL_METRIC]
+    error = judged.label
+    if "series" in score and judged.aggregate == "series mean":
+        error = " ".join(filter(None, ("mean", judged.unit, judged.label)))
     lines = [
         f"skill of the {'refit' if key == 'refit' else 'selected'} model"
         f"{' (the one export and predict use)' if key == 'model' else ''}: "
         f"{score[key]['skill']:.3f} against persistence, "
         f"{score[key]['skill_vs_best_baseline']:.3f} against the best baseline, {best} "
-        f"(1 - {'mean scaled ' if 'series' in score else ''}MSE model / MSE baseline)"
+        f"(1 - {error} model / {judged.label} baseline)"
         for key in ("model", "refit")
         if key in score
     ]
@@ -72,6 +77,7 @@ def skill_lines(score: Mapping[str, Any]) -> list[str]:
             f"{labels.get(other, other)} on {share:.0%}"
             for other, share in score["model"]["beats"].items()
         )
-        lines.append(f"the selected model's MASE is lower than: {shares} of the series")
+        compared = METRICS[SERIES_METRIC].label
+        lines.append(f"the selected model's {compared} is lower than: {shares} of the series")
     lines += [f"{label(key, None)} skipped: {why}" for key, why in score.get("skipped", {}).items()]
     return lines
