@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -218,7 +219,10 @@ def score_figure(score: Mapping[str, Any], study_name: str) -> Figure:
     figure = Figure(figsize=(12, 0.5 * len(rows) + 1.5), layout="constrained")
     subplots = figure.subplots(1, len(drawn), sharey=True, squeeze=False)[0]
     for axes, metric in zip(subplots, drawn, strict=True):
-        values = [row[headers.index(metric.name)] for row in rows]
+        # No bar for a metric a forecast was stored without (added to the registry since).
+        values = [
+            math.nan if v is None else v for v in (r[headers.index(metric.name)] for r in rows)
+        ]
         axes.barh(labels, values, color=colors)
         axes.invert_yaxis()
         axes.set_xlabel(metric.axis_label(panel))
