@@ -2,10 +2,12 @@
 
 import json
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import optuna
 import pytest
+from matplotlib.patches import Rectangle
 
 from search.cli.main import main
 from search.cli.report import score_figure
@@ -65,7 +67,7 @@ def test_stored_scores_keep_the_names_they_were_stored_under() -> None:
 
 
 def test_an_added_row_is_scored_pooled_or_as_the_mean_of_the_series(max_ae: Metric) -> None:
-    result = score(panel_forecasts())
+    result: dict[str, Any] = score(panel_forecasts())
     model = result["model"]
     assert model["max_ae"] == 4.0  # pooled over both series' windows
     assert model["by_series"] == {
@@ -82,7 +84,8 @@ def test_an_added_row_is_scored_pooled_or_as_the_mean_of_the_series(max_ae: Metr
 
     series_mean = Metric("max_ae", _max_error, "series mean", "max AE", "data units")
     METRICS["max_ae"] = series_mean  # the fixture's monkeypatch restores the registry
-    assert score(panel_forecasts())["model"]["max_ae"] == (1.0 + 4.0) / 2
+    again: dict[str, Any] = score(panel_forecasts())
+    assert again["model"]["max_ae"] == (1.0 + 4.0) / 2
     assert series_mean.axis_label(panel=True) == "test max AE (data units, mean of the series')"
 
 
@@ -114,4 +117,4 @@ def test_an_added_row_reaches_best_json_the_tables_the_note_and_the_report(
     assert "| mae_scaled | max_ae |" in study_note(study)
     bars = score_figure(study.user_attrs[schema.TEST_SCORE], STUDY).axes[-1]
     assert bars.get_xlabel() == "test max AE (data units)"
-    assert bars.patches[0].get_width() == pytest.approx(model)
+    assert cast(Rectangle, bars.patches[0]).get_width() == pytest.approx(model)
