@@ -4,7 +4,6 @@ import functools
 import glob
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -19,6 +18,7 @@ import pandas as pd
 import pytest
 
 from search.store.artifacts import artifact_location
+from tests.helpers import free_port, skip_or_fail
 
 
 def write_series_csv(path: Path) -> Path:
@@ -72,13 +72,6 @@ def artifact_dir(url: str) -> Path:
     return Path(artifact_location(url))
 
 
-def free_port() -> int:
-    """A TCP port nothing on this machine listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _postgres_bin() -> Path | None:
     found = shutil.which("initdb")
     if found:
@@ -110,10 +103,7 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
     """A throwaway PostgreSQL cluster on a free local port, removed afterwards."""
     bin_dir = _postgres_bin()
     if bin_dir is None:
-        reason = "PostgreSQL binaries (initdb, pg_ctl) not found; apt-get install postgresql"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason} (CI must run these tests)")
-        pytest.skip(reason)
+        skip_or_fail("PostgreSQL binaries (initdb, pg_ctl) not found; apt-get install postgresql")
     # initdb refuses to run as root; CI runs as root, so the cluster belongs to `postgres`.
     as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     data = Path(tempfile.mkdtemp(prefix="lstm-search-pg-"))

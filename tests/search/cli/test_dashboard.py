@@ -18,6 +18,7 @@ import optuna
 import pytest
 
 from search.cli.main import main
+from tests.helpers import free_port, skip_or_fail
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 STARTUP_SECONDS = 60
@@ -44,16 +45,8 @@ def chromium() -> str:
         except ImportError:
             reason = "playwright is not installed; pip install -e '.[test]'"
     if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason} (CI must run these tests)")
-        pytest.skip(reason)
+        skip_or_fail(reason)
     return found
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextlib.contextmanager

@@ -5,7 +5,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
+from tests.helpers import free_port
 from tests.search.conftest import installed_script
 
 N = 4
@@ -126,12 +126,6 @@ def test_optuna_cli_reads_our_database(finished_study: str) -> None:
     # The study names its objective, so Optuna's CLI shows it under that name.
     assert best["number"] == expected.number
     assert best["value"] == {"val_loss": pytest.approx(expected.value)}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_optuna_dashboard_serves_our_study(finished_study: str) -> None:

@@ -18,8 +18,9 @@ import pytest
 
 from search.cli.main import main
 from search.store.artifacts import ARTIFACTS_ENV
+from tests.helpers import free_port, skip_or_fail
 from tests.search.cli.test_dashboard import dashboard_on
-from tests.search.conftest import SEARCHED, free_port
+from tests.search.conftest import SEARCHED
 
 BUCKET = "models"
 
@@ -29,10 +30,7 @@ def s3_server() -> Iterator[str]:
     """An S3-compatible server on a free local port; its endpoint URL."""
     server = shutil.which("moto_server", path=os.path.dirname(sys.executable))
     if server is None:
-        reason = "moto_server not found; pip install -e '.[test]'"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason} (CI must run these tests)")
-        pytest.skip(reason)
+        skip_or_fail("moto_server not found; pip install -e '.[test]'")
     port = free_port()
     process = subprocess.Popen(
         [server, "-H", "127.0.0.1", "-p", str(port)],

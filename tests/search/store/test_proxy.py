@@ -17,7 +17,8 @@ from search.store.backends import study_lock
 from search.store.optuna_internals import make_proxy_server
 from search.store.proxy import LockTable, open_proxy
 from search.store.storage import open_storage
-from tests.search.conftest import free_port, proxy_on
+from tests.helpers import free_port
+from tests.search.conftest import proxy_on
 
 
 def test_a_proxy_lock_has_one_holder_at_a_time() -> None:
