@@ -73,6 +73,7 @@ def assert_exactly_n_and_nothing_lost(url: str, completed_before: list) -> None:
         assert final[before.number].value == before.value
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "sigkill"])
 def test_stopped_mid_trial_then_rerun_ends_with_exactly_n(storage_url: str, stop: int) -> None:
     process = subprocess.Popen(

@@ -214,6 +214,7 @@ def test_a_refused_file_leaves_an_existing_storage_byte_identical(searched, tmp_
     assert {p.name: sha256(p) for p in files} == before
 
 
+@pytest.mark.slow
 def test_a_european_export_of_co2_searches_and_forecasts_within_the_series_range(
     tmp_path: Path,
 ) -> None:

@@ -145,6 +145,7 @@ def test_a_model_over_its_time_is_killed_and_no_process_is_left(series: np.ndarr
         assert child_pids() <= before
 
 
+@pytest.mark.slow
 def test_co2_errors_are_as_measured() -> None:
     series = load_series()
     dataset = ForecastDataset(series, horizon=1)

@@ -28,6 +28,7 @@ def study(url: str) -> optuna.Study:
     return optuna.load_study(study_name="r", storage=url)
 
 
+@pytest.mark.slow
 def test_a_refit_killed_half_way_is_stored_nowhere_and_done_again(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'studies.db'}"
     command = [sys.executable, "-m", "search", "--storage", url, *RUN]

@@ -17,6 +17,7 @@ from search.store.storage import open_storage
 from search.store.trials import FINISHED, counts
 
 ROOT = Path(__file__).parents[3]
+pytestmark = pytest.mark.slow
 
 
 def start_worker(url: str, target: int) -> subprocess.Popen[str]:

@@ -45,6 +45,7 @@ def assert_exact(study: optuna.Study, n: int, grid: bool = False) -> None:
 
 # A grid checks exact N and unique cells at once. Many more workers, on every storage, run in
 # test_scale.py with a stand-in objective.
+@pytest.mark.slow
 @pytest.mark.parametrize(("storage", "workers"), [("sqlite", 4), ("postgres", 8)])
 def test_soak_many_workers_end_with_exactly_n(
     series_csv: Path,

@@ -218,6 +218,7 @@ def test_conditional_parameters_are_sampled_independently_inside_their_ranges() 
     assert set(space) == {"opt", "x"}  # conditional and single-value parameters left out
 
 
+@pytest.mark.slow
 def test_quality_matches_gp_minimize_and_beats_random_search() -> None:
     dims = [
         Integer(32, 256),
