@@ -270,34 +270,48 @@ def test_grid_under_the_default_pruner_runs_each_cell_once(
 def test_a_storage_restart_mid_search_is_ridden_out(
     server: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    # PostgreSQL restarted under two workers, or the lstm-search serve they reach it through.
+    # PostgreSQL restarted under two workers, or the lstm-search serve they reach it through;
+    # the test watches the database itself, not the proxy that restarts.
     if server == "postgres":
         cluster = request.getfixturevalue("postgres_cluster")
-        url, restart = request.getfixturevalue("fresh_postgres_url"), cluster.restart
+        url = direct = request.getfixturevalue("fresh_postgres_url")
+        restart = cluster.restart
     else:
-        proxy = Proxy(f"sqlite:///{tmp_path / 'studies.db'}")
+        direct = f"sqlite:///{tmp_path / 'studies.db'}"
+        proxy = Proxy(direct)
         request.addfinalizer(proxy.stop)
         url, restart = proxy.url, proxy.restart
     optuna.create_study(study_name="s", storage=open_storage(url))
+    n = 12
+    # Trials of 2 s reporting every 0.1 s: a worker is nearly always inside one, so the restart
+    # cuts off a running trial rather than falling between two.
+    stand_in = [sys.executable, "-m", "tests.search.run.stand_in", url, str(n)]
     workers = [
         subprocess.Popen(
-            [sys.executable, "-m", "tests.search.run.stand_in", url, "40"],
+            [*stand_in, "--seconds", "2", "--steps", "20"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
         for _ in range(2)
     ]
-    time.sleep(3)
+    watched = optuna.load_study(study_name="s", storage=open_storage(direct))
+    deadline = time.monotonic() + 120  # against a hang only: the workers start within seconds
+    while not watched.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        assert all(w.poll() is None for w in workers), [w.communicate() for w in workers]
+        assert time.monotonic() < deadline, "no trial was running in time"
+        time.sleep(0.05)
     restart()
     for worker in workers:
         out, err = worker.communicate(timeout=120)
         assert worker.returncode == 0, err
-        assert "Traceback" not in err and out.strip() == "40"
-    study = optuna.load_study(study_name="s", storage=open_storage(url))
-    assert len(study.get_trials(states=FINISHED)) == 40
+        assert "Traceback" not in err and out.strip() == str(n)
+    study = optuna.load_study(study_name="s", storage=open_storage(direct))
+    assert len(study.get_trials(states=FINISHED)) == n
     assert not study.get_trials(states=(TrialState.RUNNING, TrialState.WAITING))
     successors = {t.system_attrs.get(schema.REQUEUED_FROM) for t in study.trials}
-    for lost in study.get_trials(states=(TrialState.FAIL,)):  # each given back, queued again
-        assert lost.user_attrs[schema.FAIL_REASON] == schema.STORAGE_LOST
-        assert lost.number in successors
+    lost = study.get_trials(states=(TrialState.FAIL,))
+    assert lost, "the restart cut off no running trial"
+    for trial in lost:  # each given back and queued again
+        assert trial.user_attrs[schema.FAIL_REASON] == schema.STORAGE_LOST
+        assert trial.number in successors
