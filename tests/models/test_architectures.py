@@ -25,6 +25,7 @@ def test_output_shape(
     config = ModelConfig(
         n_inputs, n_targets, horizon, hidden_size=8, num_layers=num_layers, dropout=dropout
     )
+    torch.manual_seed(0)
     model = build_model(arch, config)
     x = torch.randn(5, 6, n_inputs)
     for train in (True, False):  # dropout paths differ between the two modes

@@ -54,11 +54,12 @@ def run_with_kills(url: str, workers: int, target: int, kills: int, direct: str 
     started = time.monotonic()
     processes = [start_worker(url, target) for _ in range(workers)]
     finished_before: dict[int, float | None] = {}
+    rng = random.Random(0)
     for kill in range(1, kills + 1):
         while counts(study).finished < kill * target // (kills + 2):
             assert time.monotonic() - started < 900, "the workers made no progress"
             time.sleep(0.5)
-        victim = random.choice([p for p in processes if p.poll() is None])
+        victim = rng.choice([p for p in processes if p.poll() is None])
         victim.kill()
         victim.wait()
         processes.remove(victim)

@@ -123,9 +123,10 @@ def test_sigkill_during_a_two_worker_run_then_rerun(
         "--pruner",
         "none",
     )
+    rng = random.Random(victim)
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    wait_until_running(storage_url, "load-grid", process, finished=random.randint(1, 4))
-    time.sleep(random.uniform(0, 0.5))  # a random moment inside a trial or a claim
+    wait_until_running(storage_url, "load-grid", process, finished=rng.randint(1, 4))
+    time.sleep(rng.uniform(0, 0.5))  # a moment inside a trial or a claim
     before = {
         t.number: t.value
         for t in study_of(storage_url, "load-grid").trials

@@ -68,7 +68,9 @@ def test_a_worker_waits_a_bounded_time_for_a_frozen_lock_holder(
         started = time.monotonic()
         with pytest.raises(SearchAborted, match="waited 1 s for the study's lock"):
             run_trials(study, value, 3, study_lock(storage_url, "s"))
-    assert time.monotonic() - started < 10
+    # The bound is the point: the wait ends after its 1 s, not the default 120 s; a busy machine
+    # gets a wide margin.
+    assert time.monotonic() - started < 60
     assert study.trials == []
 
 
@@ -83,7 +85,9 @@ def test_ctrl_c_while_waiting_for_the_lock_goes_through_and_claims_nothing(
             started = time.monotonic()
             with pytest.raises(KeyboardInterrupt):
                 run_trials(study, value, 3, study_lock(storage_url, "s"))
-            assert time.monotonic() - started < 5
+            # The bound is the point: Ctrl-C ends the wait at once, not when the lock's 120 s
+            # wait or the holder's 60 s end; a busy machine gets a wide margin below both.
+            assert time.monotonic() - started < 30
     finally:
         signal.signal(signal.SIGINT, previous)
     assert study.trials == []
@@ -96,9 +100,10 @@ def test_postgres_ends_the_session_of_a_frozen_lock_holder(
     frozen, waiting = AdvisoryLock(fresh_postgres_url, "s"), AdvisoryLock(fresh_postgres_url, "s")
     with frozen.held():
         time.sleep(3)  # frozen inside a claim: its session sits idle holding the lock
-        started = time.monotonic()
+        # Taken while `frozen` still holds it: only the server ending frozen's session allows that
+        # (else the wait ends in SearchAborted).
         with waiting.held():
-            assert time.monotonic() - started < 5
+            pass
 
 
 def test_postgres_lock_wait_is_bounded(

@@ -21,7 +21,8 @@ from tests.helpers import free_port
 from tests.search.conftest import proxy_on
 
 
-def test_a_proxy_lock_has_one_holder_at_a_time() -> None:
+def test_a_proxy_lock_has_one_holder_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(proxy, "ACQUIRE_SECONDS", 30)
     table = LockTable()
     assert table.acquire("s", "a", wait=0)
     assert not table.acquire("s", "b", wait=0.1)
@@ -29,16 +30,21 @@ def test_a_proxy_lock_has_one_holder_at_a_time() -> None:
     table.release("s", "b")  # not its holder: nothing happens
     assert not table.acquire("s", "b", wait=0)
     threading.Timer(0.1, table.release, ("s", "a")).start()
-    assert table.acquire("s", "b", wait=0.5)  # woken by the release
+    started = time.monotonic()
+    assert table.acquire("s", "b", wait=30)
+    # The bound is the point: the release wakes the waiter (0.1 s), which would otherwise sleep
+    # to its 30 s deadline; a busy machine gets a wide margin.
+    assert time.monotonic() - started < 20
 
 
 def test_a_proxy_lock_whose_holder_went_silent_lapses(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(proxy, "LOCK_HOLD_SECONDS", 0.2)
+    monkeypatch.setattr(proxy, "ACQUIRE_SECONDS", 30)
     table = LockTable()
-    assert table.acquire("s", "frozen", wait=0)
     started = time.monotonic()
-    assert table.acquire("s", "waiting", wait=0.5)
-    assert 0.1 < time.monotonic() - started < 0.5
+    assert table.acquire("s", "frozen", wait=0)
+    assert table.acquire("s", "waiting", wait=30)  # the hold lapsed
+    assert time.monotonic() - started >= 0.2  # and not before
 
 
 def test_workers_of_a_study_share_the_lock_on_the_proxy(tmp_path: Path) -> None:
@@ -57,7 +63,7 @@ def test_workers_of_a_study_share_the_lock_on_the_proxy(tmp_path: Path) -> None:
             waiting.start()
             time.sleep(0.5)
             order.append("first released")
-        waiting.join(timeout=10)
+        waiting.join()  # the lock's own wait bounds it
         assert order == ["first released", "second"]
         first.close()
         second.close()
