@@ -1,8 +1,11 @@
 """The private Optuna calls lstm-search relies on, in one place to check on each Optuna upgrade.
 
 Optuna's public API has no way to read a study's trials past the pruner's filter or through the
-samplers' cache, to set a system attribute, or to pop a queued trial or create a running one
-outside `Study.ask`; these do.
+samplers' cache, to set a system attribute, to pop a queued trial or create a running one
+outside `Study.ask`, to give TPE another sampler for its startup trials, or to refuse a
+multi-objective study as Optuna's own samplers do; these do. Each write to a private attribute
+first checks that the attribute exists, since a write to a renamed one would change nothing,
+quietly; tests/search/store/test_optuna_internals.py checks every name used here.
 """
 
 from __future__ import annotations
@@ -12,8 +15,20 @@ from typing import Any
 
 import optuna
 from optuna.distributions import BaseDistribution
+from optuna.samplers import BaseSampler, TPESampler
 from optuna.storages import BaseStorage
 from optuna.trial import FrozenTrial, TrialState
+
+from search.errors import ConfigError
+
+
+def _require(owner: object, name: str) -> None:
+    """Refuse to go on if the installed Optuna has no private attribute `name` on `owner`."""
+    if not hasattr(owner, name):
+        raise ConfigError(
+            f"the installed Optuna {optuna.__version__} has no {type(owner).__name__}.{name}, "
+            "which lstm-search relies on; install the Optuna version pyproject.toml names"
+        )
 
 
 def all_trials(study: optuna.Study) -> list[FrozenTrial]:
@@ -77,8 +92,22 @@ def create_running_trial(study: optuna.Study, system_attrs: dict[str, Any]) -> i
 def start_trial(study: optuna.Study, trial_id: int) -> optuna.Trial:
     """The trial as `Study.ask` hands it out: the sampler's `before_trial` and relative sampling
     run here, on the study's trials read afresh."""
+    _require(study._thread_local, "cached_all_trials")
     study._thread_local.cached_all_trials = None
     return optuna.Trial(study, trial_id)
+
+
+def set_startup_sampler(sampler: TPESampler, startup: BaseSampler) -> None:
+    """Make TPE draw its random startup trials (and independent fallbacks) from `startup`."""
+    _require(sampler, "_random_sampler")
+    # Typed RandomSampler in Optuna, but TPE calls only BaseSampler methods on it.
+    sampler._random_sampler = startup  # type: ignore[assignment]
+
+
+def refuse_multi_objective(sampler: BaseSampler, study: optuna.Study) -> None:
+    """Raise Optuna's own error if `study` has more than one objective (single-objective
+    samplers do this first)."""
+    sampler._raise_error_if_multi_objective(study)
 
 
 def study_system_attr(study: optuna.Study, key: str) -> Any:

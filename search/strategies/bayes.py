@@ -33,7 +33,7 @@ from skopt.utils import cook_estimator
 from threadpoolctl import threadpool_limits
 
 from search.seeding import derived_seed
-from search.store import FINISHED, cached_trials, contains
+from search.store import FINISHED, cached_trials, contains, refuse_multi_objective
 from search.strategies.random import TrialSeededRandomSampler
 
 _INT32_MAX = int(np.iinfo(np.int32).max)
@@ -87,7 +87,7 @@ class SkoptGPSampler(BaseSampler):
     def sample_relative(
         self, study: optuna.Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
-        self._raise_error_if_multi_objective(study)
+        refuse_multi_objective(self, study)
         if not search_space:
             return {}
         trials = cached_trials(study, (*FINISHED, TrialState.RUNNING))

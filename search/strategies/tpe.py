@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import optuna
 
+from search.store import set_startup_sampler
 from search.strategies.random import TrialSeededRandomSampler
 
 
@@ -14,4 +15,4 @@ class TrialSeededTPESampler(optuna.samplers.TPESampler):
         # group=True: the `full` space's conditional learning rates form their own groups
         # instead of falling back to independent sampling; constant liar keeps workers apart.
         super().__init__(seed=seed, multivariate=True, group=True, constant_liar=True)
-        self._random_sampler = TrialSeededRandomSampler(seed)
+        set_startup_sampler(self, TrialSeededRandomSampler(seed))
