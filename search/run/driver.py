@@ -52,9 +52,10 @@ from search.training import (
 )
 from spaces import Space
 
-# Measured on 2 cores: one thread trains the CO2 default model at 9,800 samples/s; two threads
-# gain 0.97-1.25x on an idle machine but fall to 75 samples/s when any other process is busy
-# (OpenMP threads spin-waiting on each other). Parallelism comes from worker processes instead.
+# Measured on 2 cores, on an earlier version (no script repeats it): one thread trains the CO2
+# default model at 9,800 samples/s; two threads gain 0.97-1.25x on an idle machine but fall to 75
+# samples/s when any other process is busy (OpenMP threads spin-waiting on each other). Parallelism
+# comes from worker processes instead.
 THREADS_PER_WORKER = 1
 
 

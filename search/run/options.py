@@ -41,21 +41,22 @@ from spaces import PRESETS
 
 
 WORK_BUDGET = 1e10
-"""Parameter-windows per trial and fold (see training/budget.py). On CO2's 1,546 training
-windows every model up to about 215,000 parameters (128 units x 2 layers) gets the 30-epoch cap,
-and the seed space's largest (256 x 4, 1.8 M) gets 4, the same on every machine (the former 30 s
-limit gave it as many as fitted in 30 s there). With a budget in windows alone (30 epochs for
-every model) the default job had finished 27 of 50 trials after 12 minutes, beside other work,
-its largest trials up to 275 s each. benchmarks/selection.py over 5 seeds: 1e10 handed a model
-of the former defaults' median test skill (0.432 both); 5e9 lost skill (median 0.418 against
-0.434) for no gain in time."""
+"""Parameter-windows per trial and fold (see training/budget.py). On CO2's 1,546 training windows
+every model up to about 215,000 parameters (128 units x 2 layers) gets the 30-epoch cap, and the
+seed space's largest (256 x 4, 1.8 M) gets MIN_EPOCHS' 5 (the budget alone gives 4), the same on
+every machine (the former 30 s limit gave it as many as fitted in 30 s there). With a budget in
+windows alone (30 epochs for every model) the default job had finished 27 of 50 trials after 12
+minutes, beside other work, its largest trials up to 275 s each. benchmarks/selection.py over 5
+seeds: 1e10 handed a model of the former defaults' median test skill (0.432 both); 5e9 lost skill
+(median 0.418 against 0.434) for no gain in time."""
 
 MIN_EPOCHS = 5
 """The fewest epochs the work budget gives a trial: on a 10,000-row hourly series (horizon 24,
 6,924 training windows) 1e10 alone gave the seed space's larger models 2-4 epochs, and
 benchmarks/budget.py found their ranking after 2 and 3 epochs unrelated to the ranking after 8
-(Spearman 0.20 and 0.49 over 6 configurations), after 5 close to it (0.89). On CO2 it changes
-only models over about 430,000 parameters (4 epochs become 5)."""
+(Spearman 0.20 and 0.49 over 6 configurations), after 5 close to it (0.89). On CO2's 1,546
+training windows it changes only models of 1,617,077 parameters or more, 1e10 / (4 x 1,546)
+(4 epochs become 5)."""
 
 
 def default_workers() -> int:

@@ -39,16 +39,17 @@ from search.strategies.random import TrialSeededRandomSampler
 _INT32_MAX = int(np.iinfo(np.int32).max)
 
 
-# gp_minimize scores 10,000 random points and runs L-BFGS from the best 5. Measured with one
-# BLAS thread on 5 dimensions: that took 0.56 s per suggestion at 50 trials and 4.1 s at 200;
-# 1,000 points and 2 restarts take 0.31 s and 1.26 s (the GP fit itself is about 1.1 s at 200).
-# The acquisition is smooth over a handful of dimensions, so 1,000 points find its basin.
+# gp_minimize scores 10,000 random points and runs L-BFGS from the best 5. Measured on an earlier
+# version (benchmarks/suggestion_time.py times the current one), one BLAS thread, 5 dimensions: that
+# took 0.56 s per suggestion at 50 trials and 4.1 s at 200; 1,000 points and 2 restarts take 0.31 s
+# and 1.26 s (the GP fit itself is about 1.1 s at 200). The acquisition is smooth over a handful of
+# dimensions, so 1,000 points find its basin.
 ACQUISITION_POINTS = 1000
 ACQUISITION_RESTARTS = 2
 # Fitting the GP's kernel restarts L-BFGS twice from random length scales (cook_estimator's
-# default): 1.9 s of a 2.2 s suggestion at 200 trials, 0.85 s from one start. With many points
-# the likelihood has one clear basin and moves little from one point to the next, so past
-# KERNEL_RESTARTS_UNTIL observations the kernel is fitted from one start, and only when the
+# default): 1.9 s of a 2.2 s suggestion at 200 trials, 0.85 s from one start (earlier version). With
+# many points the likelihood has one clear basin and moves little from one point to the next, so
+# past KERNEL_RESTARTS_UNTIL observations the kernel is fitted from one start, and only when the
 # observations grew by REFIT_GROWTH since the last fit; in between, that fitted kernel is kept.
 KERNEL_RESTARTS_UNTIL = 100
 REFIT_GROWTH = 1.1

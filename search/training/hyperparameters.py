@@ -49,10 +49,10 @@ class Hyperparameter:
 
 # The defaults of the unsearched ones are a mid-sized, well-behaved LSTM.
 # seq_len 52: one year of weekly values, so every input window of the bundled CO2 series holds a
-# whole seasonal cycle. seq_len 26 against 52, one trial each on CO2 (1 thread): validation MSE
-# 0.79 vs 0.91 (64 units, 1 layer, batch 32), 0.87 vs 0.78 (128x2, batch 64), 0.85 vs 0.82 (32x1,
-# batch 128), 0.83 vs 0.83 (200x3, batch 16), at 0.45-0.7x the time per epoch: no consistent
-# gain, so the whole cycle stays.
+# whole seasonal cycle. seq_len 26 against 52, one trial each on CO2 (1 thread, an earlier version,
+# no script): validation MSE 0.79 vs 0.91 (64 units, 1 layer, batch 32), 0.87 vs 0.78 (128x2, batch
+# 64), 0.85 vs 0.82 (32x1, batch 128), 0.83 vs 0.83 (200x3, batch 16), at 0.45-0.7x the time per
+# epoch: no consistent gain, so the whole cycle stays.
 HYPERPARAMETERS: dict[str, Hyperparameter] = {
     "hidden_size": Hyperparameter(int, 64, bounds=(1, 4096, True)),
     "num_layers": Hyperparameter(int, 1, bounds=(1, 16, True)),
