@@ -296,11 +296,18 @@ def test_a_storage_restart_mid_search_is_ridden_out(
         )
         for _ in range(2)
     ]
+    # Restart once both workers have claimed a trial and one is running: mid-search, not while
+    # a worker still opens the storage, which no retry covers.
     watched = optuna.load_study(study_name="s", storage=open_storage(direct))
+    searching = {w.pid for w in workers}
     deadline = time.monotonic() + 120  # against a hang only: the workers start within seconds
-    while not watched.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+    while True:
+        trials = watched.get_trials(deepcopy=False)
+        owners = {t.system_attrs.get(schema.OWNER, {}).get("pid") for t in trials}
+        if owners >= searching and any(t.state == TrialState.RUNNING for t in trials):
+            break
         assert all(w.poll() is None for w in workers), [w.communicate() for w in workers]
-        assert time.monotonic() < deadline, "no trial was running in time"
+        assert time.monotonic() < deadline, "the workers did not both start a trial in time"
         time.sleep(0.05)
     restart()
     for worker in workers:
