@@ -1,0 +1,100 @@
+"""A study stored by an earlier version (tests/fixtures/v0_1_study) still reads back and resumes.
+
+The fixture was made by a real search before the stored records were typed; every command that
+reads a study back must work on it as it is, and the same search command must resume it.
+"""
+
+import json
+import shutil
+from pathlib import Path
+
+import optuna
+import pytest
+
+from search.cli.main import main
+from search.store import schema
+
+FIXTURE = Path(__file__).parents[2] / "fixtures" / "v0_1_study"
+STUDY = "co2-fixture"
+SEARCH = ["--space", "tiny.toml", "--epochs", "2", "--workers", "1", "--strategy", "tpe"]
+
+
+@pytest.fixture
+def stored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A copy of the fixture study, in the working directory (its space file is relative)."""
+    for name in ("studies.db", "studies-artifacts", "tiny.toml"):
+        source = FIXTURE / name
+        copy = shutil.copytree if source.is_dir() else shutil.copy
+        copy(source, tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    return f"sqlite:///{tmp_path / 'studies.db'}"
+
+
+def stored_attrs(url: str) -> dict[str, object]:
+    return optuna.load_study(study_name=STUDY, storage=url).user_attrs
+
+
+def test_fixture_holds_every_record(stored: str) -> None:
+    attrs = stored_attrs(stored)
+    for key in (schema.CONFIG, schema.SOURCE, schema.REFIT, schema.BASELINES, schema.TEST_SCORE):
+        assert key in attrs, key
+    baselines = attrs[schema.BASELINES]
+    assert isinstance(baselines, dict)
+    assert set(baselines["errors"]) == {"auto_ets", "auto_theta", "mstl"}
+
+
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        (["studies"], "co2-fixture  tpe       3/3"),
+        (["show", STUDY], "2      complete  1.091"),
+        (["best", STUDY], "refit on train+validation (2 epochs)"),
+        (["export", STUDY, "--out", "model.pt", "--trials-csv", "t.csv"], "trial 2, validation"),
+        (["export", STUDY, "--refit", "--out", "refit.pt"], "refit on train + validation"),
+        (["predict", STUDY, "--out", "forecast.csv"], "2001-12-29 00:00:00 by trial 2"),
+        (["predict", STUDY, "--refit"], "refit on train + validation (2 epochs)"),
+    ],
+    ids=["studies", "show", "best", "export", "export-refit", "predict", "predict-refit"],
+)
+def test_read_back_commands_work(
+    stored: str, command: list[str], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = stored_attrs(stored)
+    assert main([*command, "--storage", stored]) == 0
+    assert says in capsys.readouterr().out
+    # The stored score was current, so reading back rewrote no record.
+    assert stored_attrs(stored) == before
+
+
+def test_best_json_gives_the_stored_score(stored: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["best", STUDY, "--json", "--storage", stored]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["study"] == STUDY
+    assert record["test_score"] == stored_attrs(stored)[schema.TEST_SCORE]
+    assert record["trial"] == record["test_score"]["trial"]
+
+
+def test_report_draws_every_picture(
+    stored: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", STUDY, "--out", "pictures", "--storage", stored]) == 0
+    drawn = {path.name for path in (tmp_path / "pictures").iterdir()}
+    assert drawn == {
+        "history.png",
+        "importances.png",
+        "learning_curves.png",
+        "test_forecast.png",
+        "test_scores.png",
+    }
+
+
+def test_the_same_search_resumes_it(stored: str, capsys: pytest.CaptureFixture[str]) -> None:
+    command = [*SEARCH, "--study", STUDY, "--storage", stored]
+    assert main([*command, "--trials", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "resuming at 3 of 4" in out and "test score on 342 held-out windows" in out
+    study = optuna.load_study(study_name=STUDY, storage=stored)
+    assert sum(t.state.is_finished() for t in study.trials) == 4
+    score = study.user_attrs[schema.TEST_SCORE]
+    assert score["trial"] == study.best_trial.number
+    assert study.user_attrs[schema.REFIT]["trial"] == study.best_trial.number
