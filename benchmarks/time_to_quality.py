@@ -71,7 +71,7 @@ from search.data.series import load_series
 from search.data.windows import ForecastDataset, WindowSplit
 from search.run.options import SearchOptions
 from search.training.hyperparameters import load_search_space
-from search.training.objective import model_config
+from search.training.recipe import model_config
 from search.training.train import evaluate
 from spaces import Space
 

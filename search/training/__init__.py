@@ -7,13 +7,8 @@ from search.training.budget import TrialBudget
 from search.training.checkpoint import Checkpoint, decode, encode, forecast_next, rebuild
 from search.training.device import DEVICES, resolve_device, set_threads
 from search.training.hyperparameters import HYPERPARAMETERS, load_search_space
-from search.training.objective import (
-    build_forecaster,
-    fold_seed,
-    make_checkpoint,
-    make_objective,
-    train_settings,
-)
+from search.training.objective import make_objective
+from search.training.recipe import build_forecaster, fold_seed, make_checkpoint, train_settings
 from search.training.train import EVAL_BATCH, fit
 
 __all__ = [

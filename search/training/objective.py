@@ -8,51 +8,29 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import optuna
 import torch
-from torch import nn
 
-from models import ModelConfig, build_model
 from search.data import ForecastDataset
-from search.seeding import derived_seed
 from search.store import ArtifactStore, best_trial, save_file, schema
 from search.training.budget import TrialBudget
-from search.training.checkpoint import Checkpoint, encode
+from search.training.checkpoint import encode
 from search.training.hyperparameters import with_defaults
-from search.training.train import EpochCallback, TrainResult, TrainSettings, fit
+from search.training.recipe import (
+    build_forecaster,
+    fold_seed,
+    make_checkpoint,
+    train_settings,
+    trial_seed,
+)
+from search.training.train import EpochCallback, TrainResult, fit
 from spaces import Space
 
 
-def model_config(config: Mapping[str, object], dataset: ForecastDataset) -> ModelConfig:
-    """The model shape a completed configuration describes for this dataset."""
-    return ModelConfig(
-        n_inputs=dataset.n_inputs,
-        n_targets=1,
-        horizon=dataset.horizon,
-        hidden_size=int(config["hidden_size"]),
-        num_layers=int(config["num_layers"]),
-        dropout=float(config["dropout"]),
-    )
-
-
-def build_forecaster(config: Mapping[str, object], dataset: ForecastDataset) -> nn.Module:
-    """The model a completed configuration describes, on the dataset's device."""
-    return build_model(str(config["arch"]), model_config(config, dataset)).to(dataset.device)
-
-
-def trial_seed(study_seed: int, trial_number: int) -> int:
-    """A seed reproducible from the study seed and trial number, unrelated across both."""
-    return derived_seed(study_seed, trial_number)
-
-
-def fold_seed(seed: int, fold: int) -> int:
-    """The seed of a trial's fold: the trial's own for the first, derived from it for others."""
-    return seed if fold == 0 else derived_seed(seed, fold)
-
-
 def train_trial(
-    config: Mapping[str, object],
+    config: Mapping[str, Any],
     dataset: ForecastDataset,
     budget: TrialBudget,
     seed: int,
@@ -67,50 +45,10 @@ def train_trial(
     return fit(model, train, val, train_settings(config, budget, seed, model, len(train)), on_epoch)
 
 
-def train_settings(
-    config: Mapping[str, object],
-    budget: TrialBudget,
-    seed: int,
-    model: nn.Module,
-    train_windows: int,
-) -> TrainSettings:
-    """How a configuration's `model` trains over `train_windows` windows under the budget."""
-    parameters = sum(p.numel() for p in model.parameters())
-    return TrainSettings(
-        epochs=budget.epochs_for(parameters, train_windows),
-        patience=budget.patience,
-        batch_size=int(config["batch_size"]),
-        learning_rate=float(config["learning_rate"]),
-        optimizer=str(config["optimizer"]),
-        scheduler=str(config["scheduler"]),
-        seed=seed,
-        max_seconds=budget.trial_seconds,
-    )
-
-
-def make_checkpoint(
-    config: Mapping[str, object],
-    dataset: ForecastDataset,
-    state_dict: dict[str, torch.Tensor],
-    provenance: dict[str, object],
-) -> Checkpoint:
-    """The model file of a whole configuration trained on `dataset`, with its weights."""
-    return Checkpoint(
-        arch=str(config["arch"]),
-        model=model_config(config, dataset),
-        hyperparameters=dict(config),
-        state_dict=state_dict,
-        scaling=dataset.scaling,
-        columns=dataset.series.columns,
-        seq_len=int(config["seq_len"]),  # type: ignore[call-overload]
-        provenance=provenance,
-    )
-
-
 def save_if_best(
     trial: optuna.Trial,
     store: ArtifactStore,
-    config: Mapping[str, object],
+    config: Mapping[str, Any],
     dataset: ForecastDataset,
     result: TrainResult,
     value: float,

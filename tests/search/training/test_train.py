@@ -10,7 +10,8 @@ from search.data.windows import ForecastDataset
 from search.errors import TrialFailure
 from search.training.budget import TrialBudget
 from search.training.hyperparameters import with_defaults
-from search.training.objective import build_forecaster, train_trial, trial_seed
+from search.training.objective import train_trial
+from search.training.recipe import build_forecaster, trial_seed
 from search.training.train import OPTIMIZERS, SCHEDULERS, evaluate
 
 SMALL = {"hidden_size": 8, "num_layers": 1, "dropout": 0.0, "learning_rate": 1e-2, "batch_size": 64}
