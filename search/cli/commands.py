@@ -23,8 +23,24 @@ from search.cli.summary import score_table, table, trials_frame, trials_table
 from search.cli.text import printable
 from search.data import Series, frequency
 from search.errors import ConfigError, DataError
-from search.results import METRICS, best_score, handed_model, study_dataset, study_series
-from search.store import best_trial, counts, masked, open_storage, schema, storage_url
+from search.results import (
+    METRICS,
+    best_score,
+    handed_model,
+    require_best,
+    study_dataset,
+    study_series,
+)
+from search.store import (
+    best_trial,
+    counts,
+    masked,
+    open_storage,
+    read_config,
+    read_target,
+    read_test_score,
+    storage_url,
+)
 from search.training import Checkpoint, encode, forecast_next, rebuild
 
 SKILLS = ("skill", "skill_vs_best_baseline")
@@ -42,17 +58,21 @@ def studies(argv: Sequence[str]) -> int:
     for summary in optuna.get_all_study_summaries(storage, include_best_trial=False):
         study = optuna.load_study(study_name=summary.study_name, storage=storage)
         best = best_trial(study)
-        config = study.user_attrs.get(schema.CONFIG, {})
-        score = study.user_attrs.get(schema.TEST_SCORE) or {}
+        attrs = study.user_attrs
+        config, score, target = read_config(attrs), read_test_score(attrs), read_target(attrs)
+        metrics = {
+            key: forecast.metrics for key, forecast in (score.forecasts if score else {}).items()
+        }
         rows.append(
             [
                 summary.study_name,
-                config.get("strategy"),
-                f"{counts(study).finished}/{study.user_attrs.get(schema.TARGET, '?')}",
+                config.strategy if config else None,
+                f"{counts(study).finished}/{target if target is not None else '?'}",
                 best.value if best else None,
-                score.get("series", 1) if score else None,
-                *(score.get(forecast, {}).get(name) for forecast, name in columns),
-                *(score["model"].get(k) if score else None for k in SKILLS),
+                (score.series or 1) if score else None,
+                *(metrics.get(forecast, {}).get(name) for forecast, name in columns),
+                score.model.skill if score else None,
+                score.model.skill_vs_best_baseline if score else None,
             ]
         )
     if not rows:
@@ -87,10 +107,9 @@ def best(argv: Sequence[str]) -> int:
     add_data_options(parser, season=True)
     args = parser.parse_args(argv)
     study, url = open_named_study(args)
-    trial = best_trial(study)
-    if trial is None:
-        raise ConfigError(f"study {args.study!r} has no complete trial yet; run the search first")
-    score = best_score(study, url, lambda: study_dataset(study, args.data), args.season)
+    best_model = require_best(study, url)
+    trial = best_model.trial
+    score = best_score(study, url, lambda: study_dataset(study, args.data), best_model, args.season)
     record = {
         "study": study.study_name,
         "trial": trial.number,
@@ -98,7 +117,7 @@ def best(argv: Sequence[str]) -> int:
         "params": trial.params,
         "attributes": trial.user_attrs,
         "finished_trials": counts(study).finished,
-        "test_score": score,
+        "test_score": score.to_json(),
     }
     if args.json:
         print(json.dumps(record, indent=2))

@@ -25,6 +25,7 @@ from search.cli.summary import table
 from search.cli.text import printable
 from search.data import data_name
 from search.errors import ConfigError
+from search.results import read_best
 from search.run import (
     Plan,
     SearchOptions,
@@ -34,7 +35,7 @@ from search.run import (
     positive_int,
     prestarted,
 )
-from search.store import FINISHED, masked, schema
+from search.store import FINISHED, masked, read_target
 from search.strategies import STRATEGIES
 
 # "Within 5 % of the overall best" is how close a strategy must get to count as having found a
@@ -174,9 +175,10 @@ def _run_one(checked: Plan) -> None:
     with prestarted(checked.options.workers) as pool:
         search = open_search(checked)
         run_with_progress(search, pool)
-    held_out_score(search)  # stored on the study, as a search's end does
+    # Stored on the study, as a search's end does.
+    held_out_score(search, read_best(search.study, checked.url))
     finished = len(_trials(storage, name, FINISHED))
-    target = storage.get_study_user_attrs(storage.get_study_id_from_name(name))[schema.TARGET]
+    target = read_target(storage.get_study_user_attrs(storage.get_study_id_from_name(name)))
     best = best_so_far(_trials(storage, name)).best
     shown = f"best {best[-1]:.4g}" if best and math.isfinite(best[-1]) else "no complete trial"
     ran = finished - before

@@ -45,10 +45,11 @@ from search.results import (
     best_score,
     errors,
     forecasters,
+    require_best,
     score_rows,
     study_dataset,
 )
-from search.store import schema
+from search.store import TestScore, read_config
 
 TOP_CURVES = 5
 
@@ -82,10 +83,11 @@ def report(argv: Sequence[str]) -> int:
     importances = parameter_importances(study)
     if importances is not None:
         written.append(save_png(importances, out / "importances.png"))
-    trial, forecasts = best_held_out_forecasts(study, url, dataset, args.season)
-    figure = forecast_figure(forecasts, trial, dataset.series.target, study.study_name)
+    best = require_best(study, url)
+    forecasts = best_held_out_forecasts(study, url, dataset, best, args.season)
+    figure = forecast_figure(forecasts, best.trial, dataset.series.target, study.study_name)
     written.append(save_png(figure, out / "test_forecast.png"))
-    score = best_score(study, url, lambda: dataset, args.season)
+    score = best_score(study, url, lambda: dataset, best, args.season)
     written.append(save_png(score_figure(score, study.study_name), out / "test_scores.png"))
     for path in written:
         print(f"wrote {path}")
@@ -207,10 +209,10 @@ def _forecast_axes(
     axes.legend()
 
 
-def score_figure(score: Mapping[str, Any], study_name: str) -> Figure:
+def score_figure(score: TestScore, study_name: str) -> Figure:
     """The stored test score of every forecast, as bars (the models in red): a chart for each
     metric drawn for one series or for a panel."""
-    panel = "series" in score
+    panel = score.series is not None
     drawn = [m for m in METRICS.values() if ("panel" if panel else "series") in m.drawn]
     headers, rows = score_rows(score)
     labels = [row[0] for row in rows]
@@ -227,11 +229,13 @@ def score_figure(score: Mapping[str, Any], study_name: str) -> Figure:
         axes.invert_yaxis()
         axes.set_xlabel(metric.axis_label(panel))
         axes.grid(True, axis="x", alpha=0.3)
-    figure.suptitle(f"{study_name}: {score['windows']} held-out test windows")
+    figure.suptitle(f"{study_name}: {score.windows} held-out test windows")
     return figure
 
 
 def _persistence_val_mse(study: optuna.Study, dataset: ForecastDataset) -> float:
     """Persistence's validation MSE in the model's units, where its forecast change is 0."""
-    val = dataset.windows(int(study.user_attrs[schema.CONFIG]["seq_len"]))["val"]
+    config = read_config(study.user_attrs)
+    assert config is not None  # the dataset was read by it
+    val = dataset.windows(config.seq_len)["val"]
     return float(val.batch(torch.arange(len(val)))[1].square().mean())

@@ -11,6 +11,7 @@ import time
 from search.cli.progress import run_with_progress
 from search.cli.summary import data_line, print_summary
 from search.cli.text import printable
+from search.results import read_best
 from search.run import (
     Plan,
     Search,
@@ -46,26 +47,27 @@ def _run(options: SearchOptions, pool: WorkerPool) -> int:
             f"study {printable(study.study_name)} already has {finished} finished trials (target "
             f"{target}); raise --trials to run more"
         )
-        print_summary(study, checked.url, score=_score(search))
+        _finish(search)
         return 0
     _announce(search, finished)
     started = time.monotonic()
     run_with_progress(search, pool)
-    elapsed = time.monotonic() - started
-    print_summary(study, checked.url, elapsed=elapsed, score=_score(search))
+    _finish(search, elapsed=time.monotonic() - started)
     return 0
 
 
-def _score(search: Search) -> dict[str, object] | None:
-    due = refit_due(search)
-    if due is not None:
-        epochs = due.user_attrs.get(schema.BEST_EPOCH)
+def _finish(search: Search, elapsed: float | None = None) -> None:
+    """The end of a run: the best model read once, refit and scored, and the summary."""
+    best = read_best(search.study, search.plan.url)
+    if best is not None and refit_due(search, best):
+        epochs = best.trial.user_attrs.get(schema.BEST_EPOCH)
         print(
-            f"refitting trial {due.number}'s configuration on train + validation for {epochs} "
-            "epochs",
+            f"refitting trial {best.trial.number}'s configuration on train + validation for "
+            f"{epochs} epochs",
             flush=True,
         )
-    return held_out_score(search)
+    score = held_out_score(search, best)
+    print_summary(search.study, search.plan.url, best, elapsed=elapsed, score=score)
 
 
 def budget_line(checked: Plan) -> str:

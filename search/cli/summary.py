@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import optuna
 import pandas as pd
@@ -12,8 +11,8 @@ from optuna.trial import FrozenTrial, TrialState
 from search.cli.progress import stop_reason
 from search.cli.text import printable
 from search.data import Series, frequency
-from search.results import aggregation, score_rows, series_rows, skill_lines, step_rows
-from search.store import DEFAULT_STORAGE, artifact_location, best_trial, masked, schema
+from search.results import BestModel, aggregation, score_rows, series_rows, skill_lines, step_rows
+from search.store import DEFAULT_STORAGE, TestScore, artifact_location, masked, schema
 
 TOP = 5
 
@@ -61,20 +60,20 @@ def trial_rows(trials: Sequence[FrozenTrial]) -> tuple[list[str], list[list[obje
     return headers, rows
 
 
-def score_table(score: Mapping[str, Any]) -> str:
+def score_table(score: TestScore) -> str:
     """The test score of the best model beside the naive baselines, with its skill."""
-    if "series" in score:
-        what = f"of {score['series']} series ({aggregation()})"
+    if score.series is not None:
+        what = f"of {score.series} series ({aggregation()})"
     else:
         what = "(data units, and scaled)"
     lines = [
-        f"test score on {score['windows']} held-out windows {what}:",
+        f"test score on {score.windows} held-out windows {what}:",
         table(*score_rows(score)),
         *skill_lines(score),
     ]
-    if "series" in score:
+    if score.series is not None:
         lines.append(table(*series_rows(score)))
-    if "seasonal_naive" not in score:
+    if "seasonal_naive" not in score.forecasts:
         lines.append("seasonal naive: no season known; pass --season STEPS")
     headers, by_step = step_rows(score)
     if len(headers) > 2:
@@ -86,10 +85,11 @@ def score_table(score: Mapping[str, Any]) -> str:
 def print_summary(
     study: optuna.Study,
     url: str,
+    best: BestModel | None,
     elapsed: float | None = None,
-    score: Mapping[str, Any] | None = None,
+    score: TestScore | None = None,
 ) -> None:
-    """The top trials, the best parameters, the test score and where to look next."""
+    """The top trials, the best model's parameters and test score, and where to look next."""
     trials = study.get_trials(deepcopy=False)
     states = {s: sum(t.state == s for t in trials) for s in TrialState}
     complete = sorted((t for t in trials if t.state == TrialState.COMPLETE), key=lambda t: t.value)
@@ -100,10 +100,9 @@ def print_summary(
     if complete:
         print(f"top {min(TOP, len(complete))} trials (validation MSE on the scaled series):")
         print(trials_table(complete[:TOP]))
-    best = best_trial(study)
     if best is not None:
-        print(f"\nbest trial {best.number}: validation MSE {best.value:.4g}")
-        for name, value in best.params.items():
+        print(f"\nbest trial {best.trial.number}: validation MSE {best.value:.4g}")
+        for name, value in best.trial.params.items():
             print(f"  {name} = {value}")
     if score is not None:
         print(f"\n{score_table(score)}")

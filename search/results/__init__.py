@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from search.results.best import BestModel, read_best, require_best
 from search.results.evaluation import MODELS, HeldOutForecasts, errors
 from search.results.metrics import METRICS, SERIES_METRIC, Metric, Windows, aggregation
 from search.results.note import write_note
-from search.results.refit import refit_best, stored_refit
+from search.results.refit import refit_best
 from search.results.score_rows import forecasters, score_rows, series_rows, skill_lines, step_rows
 from search.results.scores import (
     best_held_out_forecasts,
-    best_model,
     best_score,
     fit_baselines,
     handed_model,
@@ -22,24 +22,25 @@ __all__ = [
     "METRICS",
     "MODELS",
     "SERIES_METRIC",
+    "BestModel",
     "HeldOutForecasts",
     "Metric",
     "Windows",
     "aggregation",
     "best_held_out_forecasts",
-    "best_model",
     "best_score",
     "errors",
     "fit_baselines",
     "forecasters",
     "handed_model",
+    "read_best",
     "record_source",
     "refit_best",
+    "require_best",
     "score_rows",
     "series_rows",
     "skill_lines",
     "step_rows",
-    "stored_refit",
     "study_dataset",
     "study_series",
     "write_note",

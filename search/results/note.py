@@ -21,8 +21,17 @@ from optuna.distributions import (
     json_to_distribution,
 )
 
+from search.errors import ConfigError
 from search.results.score_rows import score_rows, skill_lines, step_rows
-from search.store import schema, set_study_system_attr, study_system_attr
+from search.store import (
+    read_config,
+    read_target,
+    read_test_score,
+    read_versions,
+    schema,
+    set_study_system_attr,
+    study_system_attr,
+)
 
 
 def write_note(study: optuna.Study) -> None:
@@ -44,30 +53,32 @@ def write_note(study: optuna.Study) -> None:
 def study_note(study: optuna.Study) -> str:
     """Markdown: what the study searches, how, and the best model's test score."""
     attrs = study.user_attrs
-    config: Mapping[str, Any] = attrs.get(schema.CONFIG, {})
-    train, validation, test = (f"{share:.0%}" for share in config["split"])
-    features = ", ".join(config["features"]) or "none"
-    space = config["space"]
+    config = read_config(attrs)
+    if config is None:
+        raise ConfigError(
+            f"study {study.study_name!r} was not made by lstm-search; it has no configuration"
+        )
+    train, validation, test = (f"{share:.0%}" for share in config.split)
+    features = ", ".join(config.features) or "none"
+    space = config.space
     searched = any(param["key"] == "seq_len" for param in space["params"])
-    window = "the searched length" if searched else f"{config['seq_len']} steps"
+    window = "the searched length" if searched else f"{config.seq_len} steps"
     settings = [
-        ["data", f"{config['data']}: target {config['target']}, features {features}"],
+        ["data", f"{config.data}: target {config.target}, features {features}"],
         ["split", f"train {train}, validation {validation}, test {test} (in time order)"],
-        ["horizon", f"{config['horizon']} step(s) from an input window of {window}"],
-        ["strategy", f"{config['strategy']}, pruner {config['pruner']}, seed {config['seed']}"],
+        ["horizon", f"{config.horizon} step(s) from an input window of {window}"],
+        ["strategy", f"{config.strategy}, pruner {config.pruner}, seed {config.seed}"],
         [
             "training",
-            f"{config['arch']} LSTM; work budget {config.get('work_budget') or 'none'} "
-            f"parameter-windows, at most {config['epochs']} epochs per fold, patience "
-            f"{config['patience']}, {config.get('folds', 1)} fold(s), "
+            f"{config.arch} LSTM; work budget {config.work_budget or 'none'} "
+            f"parameter-windows, at most {config.epochs} epochs per fold, patience "
+            f"{config.patience}, {config.folds} fold(s), "
             + (
-                f"{seconds:g} s per trial"
-                if (seconds := config["trial_seconds"])
-                else "no time limit"
+                f"{seconds:g} s per trial" if (seconds := config.trial_seconds) else "no time limit"
             ),
         ],
-        ["trials", f"{attrs.get(schema.TARGET, '-')} finished trials wanted"],
-        ["versions", ", ".join(f"{k} {v}" for k, v in attrs.get(schema.VERSIONS, {}).items())],
+        ["trials", f"{read_target(attrs) or '-'} finished trials wanted"],
+        ["versions", ", ".join(f"{k} {v}" for k, v in read_versions(attrs).items())],
     ]
     ranges = [
         [param["name"], _range(param["distribution"]), _condition(param["condition"])]
@@ -79,10 +90,10 @@ def study_note(study: optuna.Study) -> str:
         f"### Search space `{space['name']}`",
         _markdown(["hyperparameter", "values", "when"], ranges),
     ]
-    score = attrs.get(schema.TEST_SCORE)
+    score = read_test_score(attrs)
     if score is not None:
         parts += [
-            f"### Test score: {score['windows']} held-out windows",
+            f"### Test score: {score.windows} held-out windows",
             _markdown(*score_rows(score)),
             "\n".join(f"- {line}" for line in skill_lines(score)),
         ]

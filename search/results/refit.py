@@ -15,10 +15,17 @@ from dataclasses import replace
 
 import optuna
 import torch
-from optuna.trial import FrozenTrial
 
 from search.data import ForecastDataset
-from search.store import artifact_store, load_artifact, save_file, schema
+from search.results.best import BestModel
+from search.store import (
+    RefitRecord,
+    artifact_store,
+    load_artifact,
+    save_file,
+    schema,
+    write_refit,
+)
 from search.training import (
     Checkpoint,
     TrialBudget,
@@ -32,25 +39,18 @@ from search.training import (
 )
 
 
-def stored_refit(study: optuna.Study, trial: FrozenTrial) -> dict[str, object] | None:
-    """The stored refit of `trial`, or None when there is none (or it is of another trial)."""
-    refit = study.user_attrs.get(schema.REFIT)
-    return refit if refit is not None and refit.get("trial") == trial.number else None
-
-
 def refit_best(
     study: optuna.Study,
     url: str,
-    trial: FrozenTrial,
-    selected: Checkpoint,
+    best: BestModel,
     dataset: ForecastDataset,
     budget: TrialBudget,
-) -> dict[str, object]:
-    """Refit the configuration of `trial` (whose model is `selected`) on train + validation,
-    store it, and return its record; an existing refit of the same trial is returned as is."""
-    existing = stored_refit(study, trial)
-    if existing is not None:
-        return existing
+) -> BestModel:
+    """Refit the configuration of the best trial on train + validation, store its record, and
+    return the best model with it; one already refit is returned as is."""
+    if best.refit is not None:
+        return best
+    trial, selected = best.trial, best.checkpoint
     config = selected.hyperparameters
     epochs = int(trial.user_attrs[schema.BEST_EPOCH])
     # The last fold's seed and schedule: it trained on the most rows, and its best epoch is the
@@ -70,17 +70,17 @@ def refit_best(
     checkpoint = make_checkpoint(config, dataset, result.state_dict, provenance)
     filename = f"refit-trial-{trial.number}.pt"
     artifact_id = save_file(artifact_store(url), study, encode(checkpoint), filename)
-    record = {
-        "trial": trial.number,
-        "epochs": epochs,
-        "checkpoint": artifact_id,
-        "seconds": round(time.perf_counter() - started, 3),
-    }
-    study.set_user_attr(schema.REFIT, record)
-    return record
+    record = RefitRecord(
+        trial=trial.number,
+        epochs=epochs,
+        checkpoint=artifact_id,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+    write_refit(study, record)
+    return best.with_refit(record)
 
 
-def refit_checkpoint(url: str, record: dict[str, object]) -> Checkpoint:
+def refit_checkpoint(url: str, record: RefitRecord) -> Checkpoint:
     """The refit model a stored record points at."""
-    what = f"the refit model of trial {record['trial']}"
-    return decode(load_artifact(url, str(record["checkpoint"]), what))
+    what = f"the refit model of trial {record.trial}"
+    return decode(load_artifact(url, record.checkpoint, what))

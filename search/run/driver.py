@@ -18,12 +18,11 @@ from optuna.trial import FrozenTrial
 from search.data import ForecastDataset, load_series
 from search.errors import ConfigError
 from search.results import (
-    best_model,
+    BestModel,
     best_score,
     fit_baselines,
     record_source,
     refit_best,
-    stored_refit,
     write_note,
 )
 from search.run.options import SearchOptions
@@ -32,15 +31,16 @@ from search.run.process import raise_if_stopped
 from search.run.runner import Objective, run_trials
 from search.store import (
     ArtifactStore,
+    StudyConfig,
+    TestScore,
     artifact_store,
-    best_trial,
     check_resumable,
     counts,
     open_storage,
     open_study,
-    schema,
     storage_url,
     study_lock,
+    write_target,
 )
 from search.strategies import MIN_FOLDS, PER_FOLD, FiniteSampler, make_pruner, make_sampler
 from search.training import (
@@ -70,7 +70,7 @@ class Plan:
     train_windows: int  # of the longest input window a trial can ask for
     budget: TrialBudget
     target: int
-    config: dict[str, object]
+    config: StudyConfig
     name: str
     url: str
     storage: BaseStorage
@@ -159,7 +159,7 @@ def open_search(checked: Plan) -> Search:
         checked.sampler,
         pruner,
     )
-    study.set_user_attr(schema.TARGET, checked.target)
+    write_target(study, checked.target)
     record_source(
         study,
         options.data,
@@ -216,28 +216,23 @@ def _fit_baselines(search: Search) -> None:
         return
 
 
-def refit_due(search: Search) -> FrozenTrial | None:
-    """The best trial, when its configuration is still to be refit; else None."""
-    best = best_trial(search.study)
-    if best is None or not search.plan.options.refit or stored_refit(search.study, best):
-        return None
-    return best
+def refit_due(search: Search, best: BestModel | None) -> bool:
+    """Whether the best model's configuration is still to be refit."""
+    return best is not None and search.plan.options.refit and best.refit is None
 
 
-def held_out_score(search: Search) -> dict[str, object] | None:
+def held_out_score(search: Search, best: BestModel | None) -> TestScore | None:
     """The best model's test score, scored now if the best trial changed; None without one.
 
     Unless refitting is off, the best configuration is refit on train + validation first (once
     per best trial; a refit that was killed is done again).
     """
+    if best is None:
+        return None
     checked = search.plan
     dataset = checked.dataset
-    due = refit_due(search)
-    if due is not None:
-        _, selected = best_model(search.study, checked.url)
-        refit_best(search.study, checked.url, due, selected, dataset, checked.budget)
-    if best_trial(search.study) is None:
-        return None
+    if refit_due(search, best):
+        best = refit_best(search.study, checked.url, best, dataset, checked.budget)
 
     def on_cpu() -> ForecastDataset:
         # Scored on the CPU whatever the training device: the stored score is the same anywhere.
@@ -245,7 +240,7 @@ def held_out_score(search: Search) -> dict[str, object] | None:
             dataset.series, dataset.horizon, checked.options.split, "cpu", dataset.longest_seq_len
         )
 
-    return best_score(search.study, checked.url, on_cpu, checked.options.season)
+    return best_score(search.study, checked.url, on_cpu, best, checked.options.season)
 
 
 def run_here(search: Search, on_trial: Callable[[FrozenTrial], None] | None) -> None:
@@ -272,26 +267,26 @@ def longest_seq_len(space: Space, default: int) -> int:
 
 def study_config(
     options: SearchOptions, dataset: ForecastDataset, space: Space, budget: TrialBudget
-) -> dict[str, object]:
+) -> StudyConfig:
     """What a study's trials depend on; a resume must match it exactly."""
     series = dataset.series
-    return {
-        "data": series.name,
-        "fingerprint": series.fingerprint,
-        "target": series.target,
-        "features": list(series.features),
-        "horizon": dataset.horizon,
-        "seq_len": options.seq_len,
-        "split": list(options.split),
-        "space": space.to_dict(),
-        "strategy": options.strategy,
-        "arch": options.arch,
-        "epochs": budget.epochs,
-        "work_budget": budget.work,
-        "min_epochs": budget.min_epochs,
-        "patience": options.patience,
-        "folds": budget.folds,
-        "trial_seconds": options.trial_seconds,
-        "pruner": options.pruner,
-        "seed": options.seed,
-    }
+    return StudyConfig(
+        data=series.name,
+        fingerprint=series.fingerprint,
+        target=series.target,
+        features=tuple(series.features),
+        horizon=dataset.horizon,
+        seq_len=options.seq_len,
+        split=options.split,
+        space=space.to_dict(),
+        strategy=options.strategy,
+        arch=options.arch,
+        epochs=budget.epochs,
+        work_budget=budget.work,
+        min_epochs=budget.min_epochs,
+        patience=options.patience,
+        folds=budget.folds,
+        trial_seconds=options.trial_seconds,
+        pruner=options.pruner,
+        seed=options.seed,
+    )

@@ -33,6 +33,26 @@ from search.store.optuna_internals import (
     study_system_attr,
 )
 from search.store.reconnect import connection_lost, retrying
+from search.store.records import (
+    Baselines,
+    ForecastScore,
+    RefitRecord,
+    Source,
+    StudyConfig,
+    TestScore,
+    read_baselines,
+    read_config,
+    read_refit,
+    read_source,
+    read_target,
+    read_test_score,
+    read_versions,
+    write_baselines,
+    write_refit,
+    write_source,
+    write_target,
+    write_test_score,
+)
 from search.store.slots import fail_dead_trials, owner
 from search.store.storage import DEFAULT_STORAGE, STORAGE_ENV, open_storage, requeue, storage_url
 from search.store.study import check_resumable, load_named_study, open_study
@@ -47,8 +67,14 @@ __all__ = [
     "PROXY_PORT",
     "STORAGE_ENV",
     "ArtifactStore",
+    "Baselines",
+    "ForecastScore",
     "LeaseWatch",
+    "RefitRecord",
+    "Source",
+    "StudyConfig",
     "StudyLock",
+    "TestScore",
     "all_trials",
     "artifact_location",
     "artifact_store",
@@ -71,6 +97,13 @@ __all__ = [
     "open_study",
     "owner",
     "pop_waiting_trial",
+    "read_baselines",
+    "read_config",
+    "read_refit",
+    "read_source",
+    "read_target",
+    "read_test_score",
+    "read_versions",
     "refuse_multi_objective",
     "renew",
     "renewing",
@@ -87,6 +120,11 @@ __all__ = [
     "stored_trial",
     "study_lock",
     "study_system_attr",
+    "write_baselines",
+    "write_refit",
+    "write_source",
+    "write_target",
+    "write_test_score",
 ]
 
 # Heavy imports (gRPC) stay behind the face until a command asks for them.

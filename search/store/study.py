@@ -17,8 +17,14 @@ from optuna.pruners import BasePruner
 from optuna.samplers import BaseSampler
 
 from search.errors import ConfigError
-from search.store import schema
 from search.store.backends import masked
+from search.store.records import (
+    StudyConfig,
+    config_json,
+    read_config,
+    write_config,
+    write_versions,
+)
 from search.store.storage import open_storage, storage_url
 
 OBJECTIVE_NAME = "val_loss"
@@ -41,12 +47,12 @@ def open_study(
     storage: optuna.storages.BaseStorage,
     url: str,
     name: str,
-    config: Mapping[str, Any],
+    config: StudyConfig,
     sampler: BaseSampler,
     pruner: BasePruner,
 ) -> optuna.Study:
-    """Create the study, or load it; refused if its stored configuration differs."""
-    check_resumable(storage, url, name, config)
+    """Create the study, or load it; the caller has checked that it may (`check_resumable`),
+    once per process."""
     study = optuna.create_study(
         storage=storage,
         study_name=name,
@@ -55,10 +61,10 @@ def open_study(
         direction="minimize",
         load_if_exists=True,
     )
-    if schema.CONFIG not in study.user_attrs:
+    if read_config(study.user_attrs) is None:
         study.set_metric_names([OBJECTIVE_NAME])  # optuna-dashboard's label, not "Objective 0"
-        study.set_user_attr(schema.CONFIG, json_safe(config))
-        study.set_user_attr(schema.VERSIONS, versions())
+        write_config(study, config)
+        write_versions(study, versions())
     return study
 
 
@@ -66,7 +72,7 @@ def check_resumable(
     storage: optuna.storages.BaseStorage,
     url: str,
     name: str,
-    config: Mapping[str, Any],
+    config: StudyConfig,
 ) -> None:
     """Refuse before anything is written if `name` exists with another configuration (keys
     added since an older study was stored count as the value it implied, `CONFIG_ADDED`)."""
@@ -74,10 +80,8 @@ def check_resumable(
         study_id = storage.get_study_id_from_name(name)
     except KeyError:
         return
-    stored = storage.get_study_user_attrs(study_id).get(schema.CONFIG)
-    differences = (
-        diff({**schema.CONFIG_ADDED, **stored}, json_safe(config)) if stored is not None else []
-    )
+    stored = config_json(storage.get_study_user_attrs(study_id))
+    differences = diff(stored, json_safe(config.to_json())) if stored is not None else []
     if differences:
         taken = {study.study_name for study in storage.get_all_studies()}
         separate = next(

@@ -10,6 +10,7 @@ import torch
 
 from search.cli.main import main
 from search.cli.report import forecast_figure
+from search.results.best import require_best
 from search.results.scores import best_held_out_forecasts, study_dataset
 from tests.search.cli.test_main import FAST
 from tests.search.conftest import LENGTHS, panel_frame
@@ -52,7 +53,9 @@ def test_a_panel_is_searched_scored_per_series_and_forecast_per_series(
     assert main(["report", "panel-random", "--storage", storage_url, "--out", str(report)]) == 0
     assert (report / "test_forecast.png").stat().st_size > 10_000
     study = optuna.load_study(study_name="panel-random", storage=storage_url)
-    trial, forecasts = best_held_out_forecasts(study, storage_url, study_dataset(study))
+    best = require_best(study, storage_url)
+    forecasts = best_held_out_forecasts(study, storage_url, study_dataset(study), best)
+    trial = best.trial
     titles = [axes.get_title() for axes in forecast_figure(forecasts, trial, "y", "p").axes]
     worst = max(LENGTHS, key=lambda name: score["model"]["by_series"][name]["mase"])
     assert titles[0].startswith(f"worst MASE: series {worst!r}") and len(titles) == 3

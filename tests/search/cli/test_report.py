@@ -15,6 +15,7 @@ from search.cli.report import (
     parameter_importances,
     score_figure,
 )
+from search.results.best import require_best
 from search.results.scores import best_held_out_forecasts, study_dataset
 
 STUDY = "load-random"
@@ -57,7 +58,9 @@ def test_learning_curves_draw_the_top_trials_per_epoch(searched) -> None:
 def test_forecast_figure_draws_actuals_model_and_persistence_over_time(searched) -> None:
     _, url = searched
     study = optuna.load_study(study_name=STUDY, storage=url)
-    trial, forecasts = best_held_out_forecasts(study, url, study_dataset(study))
+    best = require_best(study, url)
+    forecasts = best_held_out_forecasts(study, url, study_dataset(study), best)
+    trial = best.trial
     axes = forecast_figure(forecasts, trial, "load", STUDY).axes[0]
     labels = [line.get_label() for line in axes.lines]
     assert labels[0] == "actual" and labels[1].startswith("persistence")
