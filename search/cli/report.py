@@ -84,7 +84,7 @@ def report(argv: Sequence[str]) -> int:
     if importances is not None:
         written.append(save_png(importances, out / "importances.png"))
     best = require_best(study, url)
-    forecasts = best_held_out_forecasts(study, url, dataset, best, args.season)
+    forecasts = best_held_out_forecasts(study, dataset, best, args.season)
     figure = forecast_figure(forecasts, best.trial, dataset.series.target, study.study_name)
     written.append(save_png(figure, out / "test_forecast.png"))
     score = best_score(study, url, lambda: dataset, best, args.season)

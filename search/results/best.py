@@ -7,31 +7,25 @@ needed, and once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import optuna
 from optuna.trial import FrozenTrial
 
 from search.errors import ConfigError
-from search.store import RefitRecord, best_trial, load_file, read_refit
+from search.store import RefitRecord, best_trial, load_artifact, load_file, read_refit
 from search.training import Checkpoint, decode
 
 
 @dataclass(frozen=True)
 class BestModel:
-    """The study's best trial, its stored refit (None until its configuration is refit) and
-    its model file (`checkpoint`, loaded on first use)."""
+    """The study's best trial and its stored refit (None until its configuration is refit),
+    with their model files, each loaded on first use."""
 
     trial: FrozenTrial
     refit: RefitRecord | None
-    load: Callable[[], Checkpoint] = field(repr=False, compare=False)
-
-    @cached_property
-    def checkpoint(self) -> Checkpoint:
-        """The trial's model file."""
-        return self.load()
+    url: str
 
     @property
     def value(self) -> float:
@@ -39,9 +33,25 @@ class BestModel:
         assert self.trial.value is not None  # a complete trial has its value
         return self.trial.value
 
-    def with_refit(self, refit: RefitRecord) -> BestModel:
-        """The same best model with its refit made (the model file is not loaded again)."""
-        return BestModel(self.trial, refit, lambda: self.checkpoint)
+    @cached_property
+    def checkpoint(self) -> Checkpoint:
+        """The trial's model file."""
+        return decode(load_file(self.url, self.trial))
+
+    @cached_property
+    def refit_checkpoint(self) -> Checkpoint | None:
+        """The refit's model file; None without a refit."""
+        if self.refit is None:
+            return None
+        what = f"the refit model of trial {self.refit.trial}"
+        return decode(load_artifact(self.url, self.refit.checkpoint, what))
+
+    def with_refit(self, refit: RefitRecord, made: Checkpoint) -> BestModel:
+        """The same best model with the refit just `made`: no model file is read again."""
+        best = BestModel(self.trial, refit, self.url)
+        # What cached_property would have stored on first use.
+        best.__dict__.update(checkpoint=self.checkpoint, refit_checkpoint=made)
+        return best
 
 
 def read_best(study: optuna.Study, url: str) -> BestModel | None:
@@ -52,7 +62,7 @@ def read_best(study: optuna.Study, url: str) -> BestModel | None:
     refit = read_refit(study.user_attrs)
     if refit is not None and refit.trial != trial.number:
         refit = None  # the refit of a trial that was best before
-    return BestModel(trial, refit, lambda: decode(load_file(url, trial)))
+    return BestModel(trial, refit, url)
 
 
 def require_best(study: optuna.Study, url: str) -> BestModel:

@@ -18,19 +18,10 @@ import torch
 
 from search.data import ForecastDataset
 from search.results.best import BestModel
-from search.store import (
-    RefitRecord,
-    artifact_store,
-    load_artifact,
-    save_file,
-    schema,
-    write_refit,
-)
+from search.store import RefitRecord, artifact_store, save_file, schema, write_refit
 from search.training import (
-    Checkpoint,
     TrialBudget,
     build_forecaster,
-    decode,
     encode,
     fit,
     fold_seed,
@@ -77,10 +68,4 @@ def refit_best(
         seconds=round(time.perf_counter() - started, 3),
     )
     write_refit(study, record)
-    return best.with_refit(record)
-
-
-def refit_checkpoint(url: str, record: RefitRecord) -> Checkpoint:
-    """The refit model a stored record points at."""
-    what = f"the refit model of trial {record.trial}"
-    return decode(load_artifact(url, record.checkpoint, what))
+    return best.with_refit(record, checkpoint)

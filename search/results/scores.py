@@ -28,7 +28,6 @@ from search.results.evaluation import (
     score,
 )
 from search.results.note import write_note
-from search.results.refit import refit_checkpoint
 from search.store import (
     Baselines,
     Source,
@@ -116,19 +115,18 @@ def handed_model(
     trial = best.trial
     if not refit:
         return trial, best.checkpoint, f"trial {trial.number}, validation MSE {trial.value:.4g}"
-    if best.refit is None:
+    if best.refit is None or best.refit_checkpoint is None:
         raise ConfigError(
             f"study {study.study_name!r} has no refit of trial {trial.number}; run the search "
             "command again without --no-refit to make one"
         )
     epochs = best.refit.epochs
     what = f"trial {trial.number}'s configuration refit on train + validation ({epochs} epochs)"
-    return trial, refit_checkpoint(url, best.refit), what
+    return trial, best.refit_checkpoint, what
 
 
 def best_held_out_forecasts(
     study: optuna.Study,
-    url: str,
     dataset: ForecastDataset,
     best: BestModel,
     season: int | None = None,
@@ -140,8 +138,8 @@ def best_held_out_forecasts(
     forecasts = held_out_forecasts(
         model, dataset, checkpoint.seq_len, study_season(study, dataset, season)
     )
-    if best.refit is not None:
-        refit_model = rebuild(refit_checkpoint(url, best.refit), dataset.device)
+    if best.refit_checkpoint is not None:
+        refit_model = rebuild(best.refit_checkpoint, dataset.device)
         forecasts = replace(
             forecasts, refit=model_forecasts(refit_model, dataset, checkpoint.seq_len)
         )
@@ -163,7 +161,7 @@ def best_score(
     if stored is not None and _current(stored, best, season):
         return stored
     data = dataset()
-    forecasts = best_held_out_forecasts(study, url, data, best, season)
+    forecasts = best_held_out_forecasts(study, data, best, season)
     errors, skipped = classical_errors(study, data, forecasts)
     result = TestScore.scored(
         best.trial.number, best.value, best.refit, score(forecasts, errors, skipped)

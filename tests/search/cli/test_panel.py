@@ -54,7 +54,7 @@ def test_a_panel_is_searched_scored_per_series_and_forecast_per_series(
     assert (report / "test_forecast.png").stat().st_size > 10_000
     study = optuna.load_study(study_name="panel-random", storage=storage_url)
     best = require_best(study, storage_url)
-    forecasts = best_held_out_forecasts(study, storage_url, study_dataset(study), best)
+    forecasts = best_held_out_forecasts(study, study_dataset(study), best)
     trial = best.trial
     titles = [axes.get_title() for axes in forecast_figure(forecasts, trial, "y", "p").axes]
     worst = max(LENGTHS, key=lambda name: score["model"]["by_series"][name]["mase"])

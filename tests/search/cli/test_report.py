@@ -17,6 +17,7 @@ from search.cli.report import (
 )
 from search.results.best import require_best
 from search.results.scores import best_held_out_forecasts, study_dataset
+from search.store.records import read_test_score
 
 STUDY = "load-random"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -59,7 +60,7 @@ def test_forecast_figure_draws_actuals_model_and_persistence_over_time(searched)
     _, url = searched
     study = optuna.load_study(study_name=STUDY, storage=url)
     best = require_best(study, url)
-    forecasts = best_held_out_forecasts(study, url, study_dataset(study), best)
+    forecasts = best_held_out_forecasts(study, study_dataset(study), best)
     trial = best.trial
     axes = forecast_figure(forecasts, trial, "load", STUDY).axes[0]
     labels = [line.get_label() for line in axes.lines]
@@ -77,15 +78,16 @@ def test_forecast_figure_draws_actuals_model_and_persistence_over_time(searched)
 
 def test_score_figure_draws_every_stored_forecast_with_the_models_marked(searched) -> None:
     _, url = searched
-    score = optuna.load_study(study_name=STUDY, storage=url).user_attrs["test_score"]
+    score = read_test_score(optuna.load_study(study_name=STUDY, storage=url).user_attrs)
+    assert score is not None
     mse_axes, mase_axes = score_figure(score, STUDY).axes
     labels = [tick.get_text() for tick in mse_axes.get_yticklabels()]
-    assert labels[:2] == [f"selected model (trial {score['trial']})", labels[1]]
+    assert labels[:2] == [f"selected model (trial {score.trial})", labels[1]]
     assert labels[1].startswith("refit on train+validation")
     assert {"persistence (last value)", "MSTL (season 7)", "AutoETS (season 7)"} <= set(labels)
     widths = [bar.get_width() for bar in mse_axes.patches]
-    assert widths[0] == pytest.approx(score["model"]["mse"])
-    assert mase_axes.patches[0].get_width() == pytest.approx(score["model"]["mase"])
+    assert widths[0] == pytest.approx(score.model.metrics["mse"])
+    assert mase_axes.patches[0].get_width() == pytest.approx(score.model.metrics["mase"])
     red = matplotlib.colors.to_rgba("tab:red")
     assert [bar.get_facecolor() == red for bar in mse_axes.patches][:3] == [True, True, False]
 
