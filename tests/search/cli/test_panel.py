@@ -10,8 +10,7 @@ import torch
 
 from search.cli.main import main
 from search.cli.report import forecast_figure
-from search.results.best import require_best
-from search.results.scores import best_held_out_forecasts, study_dataset
+from search.results import best_held_out_forecasts, require_best, study_dataset
 from tests.search.cli.test_main import FAST
 from tests.search.conftest import LENGTHS, panel_frame
 

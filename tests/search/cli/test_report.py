@@ -15,9 +15,8 @@ from search.cli.report import (
     parameter_importances,
     score_figure,
 )
-from search.results.best import require_best
-from search.results.scores import best_held_out_forecasts, study_dataset
-from search.store.records import read_test_score
+from search.results import best_held_out_forecasts, require_best, study_dataset
+from search.store import read_test_score
 
 STUDY = "load-random"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

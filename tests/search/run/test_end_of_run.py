@@ -14,12 +14,9 @@ from typing import Any
 import optuna
 import pytest
 
-import search.store.artifacts
-import search.store.study
-import search.store.trials
-import search.training.checkpoint
 from search.cli.main import main
-from search.store import schema
+from search.store import best_trial, check_resumable, load_file, schema
+from search.training import decode
 
 FAST = ["--space", "small", "--epochs", "2", "--patience", "2", "--seq-len", "14"]
 SEARCH = [*FAST, "--strategy", "random", "--quiet", "--workers", "1", "--trials", "2"]
@@ -60,10 +57,10 @@ def searched(series_csv: Path, storage_url: str) -> list[str]:
 
 def counters(monkeypatch: pytest.MonkeyPatch) -> dict[str, Counter[str]]:
     return {
-        "best trial": count_calls(monkeypatch, search.store.trials.best_trial),
-        "model file": count_calls(monkeypatch, search.store.artifacts.load_file),
-        "decoded": count_calls(monkeypatch, search.training.checkpoint.decode),
-        "resumable": count_calls(monkeypatch, search.store.study.check_resumable),
+        "best trial": count_calls(monkeypatch, best_trial),
+        "model file": count_calls(monkeypatch, load_file),
+        "decoded": count_calls(monkeypatch, decode),
+        "resumable": count_calls(monkeypatch, check_resumable),
     }
 
 

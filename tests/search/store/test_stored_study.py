@@ -12,7 +12,14 @@ import optuna
 import pytest
 
 from search.cli.main import main
-from search.store import records, schema
+from search.store import (
+    read_baselines,
+    read_config,
+    read_refit,
+    read_source,
+    read_test_score,
+    schema,
+)
 
 FIXTURE = Path(__file__).parents[2] / "fixtures" / "v0_1_study"
 STUDY = "co2-fixture"
@@ -103,16 +110,16 @@ def test_the_same_search_resumes_it(stored: str, capsys: pytest.CaptureFixture[s
 def test_every_record_reads_back_as_the_type_that_writes_it_again(stored: str) -> None:
     attrs = stored_attrs(stored)
     readers = {
-        schema.CONFIG: records.read_config,
-        schema.SOURCE: records.read_source,
-        schema.REFIT: records.read_refit,
-        schema.TEST_SCORE: records.read_test_score,
-        schema.BASELINES: records.read_baselines,
+        schema.CONFIG: read_config,
+        schema.SOURCE: read_source,
+        schema.REFIT: read_refit,
+        schema.TEST_SCORE: read_test_score,
+        schema.BASELINES: read_baselines,
     }
     for key, read in readers.items():
         record = read(attrs)
         assert record is not None and record.to_json() == attrs[key], key
-    score = records.read_test_score(attrs)
+    score = read_test_score(attrs)
     assert score is not None and score.trial == 2 and score.best_baseline == "mstl"
     assert list(score.forecasts)[:3] == ["model", "refit", "persistence"]
     assert score.model.skill is not None and score.forecasts["mstl"].skill is None
@@ -124,6 +131,6 @@ def test_a_config_stored_before_keys_were_added_reads_with_the_values_it_implied
     stored_config = stored_attrs(stored)[schema.CONFIG]
     assert isinstance(stored_config, dict)
     older = {key: value for key, value in stored_config.items() if key not in schema.CONFIG_ADDED}
-    config = records.read_config({schema.CONFIG: older})
+    config = read_config({schema.CONFIG: older})
     assert config is not None
     assert (config.folds, config.work_budget, config.min_epochs) == (1, None, 1)
