@@ -15,7 +15,7 @@ from search.results.evaluation import HeldOutForecasts, score
 from search.results.metrics import METRICS, Metric, Windows
 from search.results.note import study_note
 from search.results.score_rows import score_rows
-from search.store import schema
+from search.store import TestScore, read_test_score, schema
 from tests.search.conftest import writable_copy
 
 STUDY = "load-random"
@@ -79,7 +79,7 @@ def test_an_added_row_is_scored_pooled_or_as_the_mean_of_the_series(max_ae: Metr
         ),
     }
     assert result["persistence"]["max_ae"] == 0.5
-    headers, rows = score_rows({**result, "trial": 0})
+    headers, rows = score_rows(TestScore.scored(0, 1.0, None, result))
     assert headers[-1] == "max_ae" and [row[-1] for row in rows] == [4.0, 0.5]
 
     series_mean = Metric("max_ae", _max_error, "series mean", "max AE", "data units")
@@ -115,6 +115,8 @@ def test_an_added_row_reaches_best_json_the_tables_the_note_and_the_report(
 
     study = optuna.load_study(study_name=STUDY, storage=url)
     assert "| mae_scaled | max_ae |" in study_note(study)
-    bars = score_figure(study.user_attrs[schema.TEST_SCORE], STUDY).axes[-1]
+    stored_score = read_test_score(study.user_attrs)
+    assert stored_score is not None
+    bars = score_figure(stored_score, STUDY).axes[-1]
     assert bars.get_xlabel() == "test max AE (data units)"
     assert cast(Rectangle, bars.patches[0]).get_width() == pytest.approx(model)
