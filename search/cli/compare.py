@@ -25,10 +25,10 @@ from search.cli.summary import table
 from search.cli.text import printable
 from search.data import data_name
 from search.errors import ConfigError
-from search.results import read_best
 from search.run import (
     Plan,
     SearchOptions,
+    best_model,
     held_out_score,
     open_search,
     plan,
@@ -176,7 +176,7 @@ def _run_one(checked: Plan) -> None:
         search = open_search(checked)
         run_with_progress(search, pool)
     # Stored on the study, as a search's end does.
-    held_out_score(search, read_best(search.study, checked.url))
+    held_out_score(search, best_model(search))
     finished = len(_trials(storage, name, FINISHED))
     target = read_target(storage.get_study_user_attrs(storage.get_study_id_from_name(name)))
     best = best_so_far(_trials(storage, name)).best

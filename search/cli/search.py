@@ -11,12 +11,12 @@ import time
 from search.cli.progress import run_with_progress
 from search.cli.summary import data_line, print_summary
 from search.cli.text import printable
-from search.results import read_best
 from search.run import (
     Plan,
     Search,
     SearchOptions,
     WorkerPool,
+    best_model,
     held_out_score,
     open_search,
     plan,
@@ -58,7 +58,7 @@ def _run(options: SearchOptions, pool: WorkerPool) -> int:
 
 def _finish(search: Search, elapsed: float | None = None) -> None:
     """The end of a run: the best model read once, refit and scored, and the summary."""
-    best = read_best(search.study, search.plan.url)
+    best = best_model(search)
     if best is not None and refit_due(search, best):
         epochs = best.trial.user_attrs.get(schema.BEST_EPOCH)
         print(

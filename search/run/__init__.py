@@ -5,6 +5,7 @@ from __future__ import annotations
 from search.run.driver import (
     Plan,
     Search,
+    best_model,
     held_out_score,
     open_search,
     plan,
@@ -21,6 +22,7 @@ __all__ = [
     "Search",
     "SearchOptions",
     "WorkerPool",
+    "best_model",
     "declared",
     "guarded",
     "held_out_score",

@@ -21,6 +21,7 @@ from search.results import (
     BestModel,
     best_score,
     fit_baselines,
+    read_best,
     record_source,
     refit_best,
     write_note,
@@ -214,6 +215,12 @@ def _fit_baselines(search: Search) -> None:
         )
     except Exception:  # the score at the end fits them again, and says what failed
         return
+
+
+def best_model(search: Search) -> BestModel | None:
+    """The best model of the search's study, to read once at the end of a run and pass to the
+    refit, the score and the summary; None while no trial is complete."""
+    return read_best(search.study, search.plan.url)
 
 
 def refit_due(search: Search, best: BestModel | None) -> bool:
