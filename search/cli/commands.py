@@ -21,7 +21,7 @@ from search.cli.parsing import (
 )
 from search.cli.summary import score_table, table, trials_frame, trials_table
 from search.cli.text import printable
-from search.data import Series, frequency
+from search.data import Scaling, Series, frequency
 from search.errors import ConfigError, DataError
 from search.results import (
     METRICS,
@@ -181,8 +181,9 @@ def predict(argv: Sequence[str]) -> int:
             )
     model = rebuild(checkpoint)
     frames, left_out = [], []
+    trained_on = () if isinstance(checkpoint.scaling, Scaling) else checkpoint.scaling
     for name, start, stop in parts:
-        if series.ids and name not in checkpoint.scaling:
+        if series.ids and name not in trained_on:
             left_out.append(name)  # left out of the search, so the model has no scaling for it
             continue
         frames.append(_forecast_frame(checkpoint, model, series, name, start, stop))

@@ -49,7 +49,7 @@ from search.results import (
     score_rows,
     study_dataset,
 )
-from search.store import TestScore, read_config
+from search.store import TestScore, ranked, read_config
 
 TOP_CURVES = 5
 
@@ -100,7 +100,7 @@ def learning_curves(complete: Sequence[FrozenTrial]) -> Figure:
     """Validation MSE per epoch of the best few complete trials, the best one marked."""
     figure = Figure(figsize=(8, 4.8), layout="constrained")
     axes = figure.subplots()
-    top = sorted(complete, key=lambda t: t.value)[:TOP_CURVES]
+    top = ranked(complete)[:TOP_CURVES]
     for rank, trial in enumerate(top):
         epochs = sorted(trial.intermediate_values)
         axes.plot(
@@ -138,10 +138,11 @@ def parameter_importances(study: optuna.Study) -> Figure | None:
         except (RuntimeError, ValueError):
             return None
     figure = axes.get_figure()
+    assert isinstance(figure, Figure)  # Optuna draws on a figure of its own, not a subfigure
     pyplot.close(figure)  # drop pyplot's reference; the figure itself stays usable
     figure.set_size_inches(8, 4.8)
     figure.set_layout_engine("constrained")
-    return figure  # type: ignore[return-value]
+    return figure
 
 
 def forecast_figure(

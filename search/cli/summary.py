@@ -12,7 +12,7 @@ from search.cli.progress import stop_reason
 from search.cli.text import printable
 from search.data import Series, frequency
 from search.results import BestModel, aggregation, score_rows, series_rows, skill_lines, step_rows
-from search.store import DEFAULT_STORAGE, TestScore, artifact_location, masked, schema
+from search.store import DEFAULT_STORAGE, TestScore, artifact_location, masked, ranked, schema
 
 TOP = 5
 
@@ -92,7 +92,7 @@ def print_summary(
     """The top trials, the best model's parameters and test score, and where to look next."""
     trials = study.get_trials(deepcopy=False)
     states = {s: sum(t.state == s for t in trials) for s in TrialState}
-    complete = sorted((t for t in trials if t.state == TrialState.COMPLETE), key=lambda t: t.value)
+    complete = ranked(trials)
     print(
         f"\n{printable(study.study_name)}: {states[TrialState.COMPLETE]} complete, "
         f"{states[TrialState.PRUNED]} pruned, {states[TrialState.FAIL]} failed"

@@ -9,8 +9,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import optuna
+from optuna.distributions import CategoricalDistribution, IntDistribution
 from optuna.samplers import BaseSampler
 from optuna.storages import BaseStorage
 from optuna.trial import FrozenTrial
@@ -265,7 +267,9 @@ def run_here(search: Search, on_trial: Callable[[FrozenTrial], None] | None) -> 
 def longest_seq_len(space: Space, default: int) -> int:
     """The longest input window a trial can ask for: it needs the most rows."""
     lengths = [
-        max(getattr(p.distribution, "choices", None) or [p.distribution.high])
+        max(choice for choice in p.distribution.choices if isinstance(choice, int))
+        if isinstance(p.distribution, CategoricalDistribution)
+        else cast(IntDistribution, p.distribution).high
         for p in space.params
         if p.key == "seq_len"
     ]

@@ -56,7 +56,7 @@ from search.store.records import (
 from search.store.slots import fail_dead_trials, owner
 from search.store.storage import DEFAULT_STORAGE, STORAGE_ENV, open_storage, requeue, storage_url
 from search.store.study import check_resumable, load_named_study, open_study
-from search.store.trials import FINISHED, best_trial, count, counts
+from search.store.trials import FINISHED, best_trial, count, counts, ranked
 
 if TYPE_CHECKING:
     from search.store.proxy import serve_proxy
@@ -97,6 +97,7 @@ __all__ = [
     "open_study",
     "owner",
     "pop_waiting_trial",
+    "ranked",
     "read_baselines",
     "read_config",
     "read_refit",

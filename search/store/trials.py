@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from typing import NamedTuple
 
 import optuna
@@ -27,6 +29,12 @@ def count(trials: list[FrozenTrial]) -> TrialCounts:
     """How many of `trials` are finished and how many are running."""
     finished = sum(t.state in FINISHED for t in trials)
     return TrialCounts(finished, sum(t.state == TrialState.RUNNING for t in trials))
+
+
+def ranked(trials: Iterable[FrozenTrial]) -> list[FrozenTrial]:
+    """The COMPLETE trials among `trials`, best (lowest value) first."""
+    complete = [t for t in trials if t.state == TrialState.COMPLETE and t.value is not None]
+    return sorted(complete, key=lambda t: t.value if t.value is not None else math.inf)
 
 
 def best_trial(study: optuna.Study) -> FrozenTrial | None:
