@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 from pathlib import Path
+from typing import NoReturn
 
 import optuna
 
@@ -17,7 +18,7 @@ OPTIONS = dict(declared())
 class OneLineParser(argparse.ArgumentParser):
     """Usage errors as one line naming the fix, exit code 2."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
 
 

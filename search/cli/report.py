@@ -17,7 +17,7 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -151,17 +151,17 @@ def forecast_figure(
     """Step-1 test forecasts of the best model and persistence against the actual values; the
     legend's MSEs are step 1's, as in the score table's per-step rows. For a panel, one panel
     each for the series where the model's SERIES_METRIC is worst, median and best."""
+    assert forecasts.model is not None  # drawn once the best model has forecast the windows
     if not forecasts.names:
         figure = Figure(figsize=(12, 4.8), layout="constrained")
         shown = [("", np.ones(len(forecasts.actual), dtype=bool))]
     else:
-        by_series = cast(
-            Mapping[str, Mapping[str, float]],
-            errors(forecasts.model, forecasts)["by_series"],  # type: ignore[arg-type]
-        )
-        ranked = sorted(by_series, key=lambda name: -by_series[name][SERIES_METRIC])
+        by_series: Mapping[str, Mapping[str, float]] = errors(forecasts.model, forecasts)[
+            "by_series"
+        ]
+        worst_first = sorted(by_series, key=lambda name: -by_series[name][SERIES_METRIC])
         compared = METRICS[SERIES_METRIC].label
-        picks = dict.fromkeys([ranked[0], ranked[len(ranked) // 2], ranked[-1]])
+        picks = dict.fromkeys([worst_first[0], worst_first[len(worst_first) // 2], worst_first[-1]])
         figure = Figure(figsize=(12, 3.6 * len(picks)), layout="constrained")
         shown = [
             (

@@ -164,7 +164,8 @@ class ForecastDataset:
         self._inputs = inputs.to(self.device)
         self._ahead = level.to(self.device).unfold(0, horizon + 1, 1)
         # What orders rows in time across series: the timestamp in a panel, the row alone.
-        order = series.time.asi8 if self.is_panel else np.arange(len(values))  # type: ignore[union-attr]
+        panel_time = series.time if self.is_panel else None
+        order = panel_time.asi8 if panel_time is not None else np.arange(len(values))
         self._row_time = torch.as_tensor(order, dtype=torch.int64, device=self.device)
         self._part_starts = np.array([part.start for part in self.parts])
 
@@ -285,7 +286,8 @@ def _split_parts(
     cut dates for a panel."""
     if not series.ids:
         return [(name, 0, stop, split_bounds(stop, split)) for name, _, stop in series.parts]
-    stamps = series.time.asi8  # type: ignore[union-attr]
+    assert series.time is not None  # a panel is read with its time column (data/series.py)
+    stamps = series.time.asi8
     times = np.unique(stamps)
     whole = split_bounds(len(times), split)
     # Past the last timestamp, the cut is after every row.

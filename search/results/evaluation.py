@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -126,28 +126,25 @@ def score(
         "persistence": forecasts.persistence,
         "seasonal_naive": forecasts.seasonal,
     }
-    scored: dict[str, Mapping[str, object]] = {
+    # JSON on its way into the stored TestScore (store/records.py), hence Any.
+    scored: dict[str, dict[str, Any]] = {
         name: errors(predicted, forecasts)
         for name, predicted in methods.items()
         if predicted is not None
     }
-    scored.update(classical or {})
-    baselines = {
-        name: float(e[SKILL_METRIC])  # type: ignore[arg-type]
-        for name, e in scored.items()
-        if name not in MODELS
-    }
+    scored.update({name: dict(own) for name, own in (classical or {}).items()})
+    baselines = {name: float(e[SKILL_METRIC]) for name, e in scored.items() if name not in MODELS}
     best = min(baselines, key=baselines.__getitem__)
     for name in MODELS:
         if name in scored:
-            error = float(scored[name][SKILL_METRIC])  # type: ignore[arg-type]
+            error = float(scored[name][SKILL_METRIC])
             scored[name] = {
                 **scored[name],
                 "skill": _skill(error, baselines["persistence"]),
                 "skill_vs_best_baseline": _skill(error, baselines[best]),
             }
             if forecasts.names:
-                scored[name]["beats"] = {  # type: ignore[index]
+                scored[name]["beats"] = {
                     baseline: _share_beaten(scored[name], scored[baseline])
                     for baseline in baselines
                 }
@@ -176,7 +173,7 @@ def _share_beaten(model: Mapping[str, object], baseline: Mapping[str, object]) -
     return sum(wins) / len(wins)
 
 
-def errors(predicted: np.ndarray, forecasts: HeldOutForecasts) -> dict[str, object]:
+def errors(predicted: np.ndarray, forecasts: HeldOutForecasts) -> dict[str, Any]:
     """The errors of `predicted` (N, horizon) against the test windows' actual values: each
     metric of METRICS over every window and step, and the MSE of each horizon step (data units).
 

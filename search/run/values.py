@@ -68,9 +68,9 @@ def fractions(text: str) -> tuple[float, float, float]:
     parts = text.split(",")
     if len(parts) != 3:
         raise argparse.ArgumentTypeError(f"needs three fractions TRAIN,VAL,TEST, but got {text!r}")
-    values = tuple(float(p) for p in parts)
-    if not all(math.isfinite(v) and v > 0 for v in values):
+    train, val, test = (float(p) for p in parts)
+    if not all(math.isfinite(v) and v > 0 for v in (train, val, test)):
         raise argparse.ArgumentTypeError(
             f"needs three positive, finite fractions TRAIN,VAL,TEST, but got {text!r}"
         )
-    return values  # type: ignore[return-value]
+    return train, val, test

@@ -104,8 +104,12 @@ def _scaling_dict(scaling: ModelScaling) -> dict[str, object]:
 
 
 def _read_scaling(stored: Mapping[str, Any]) -> ModelScaling:
-    if "target_step_std" not in stored:
-        return {str(name): _read_scaling(own) for name, own in stored.items()}  # type: ignore[misc]
+    if "target_step_std" not in stored:  # a panel's: one scaling per series
+        return {str(name): _read_one_scaling(own) for name, own in stored.items()}
+    return _read_one_scaling(stored)
+
+
+def _read_one_scaling(stored: Mapping[str, Any]) -> Scaling:
     return Scaling(
         float(stored["target_step_std"]),
         tuple(map(float, stored["feature_mean"])),

@@ -41,7 +41,7 @@ def chromium() -> str:
         reason = "no Chromium found (chromium, chromium-browser); apt-get install chromium"
     else:
         try:
-            import playwright.sync_api  # noqa: F401
+            import playwright.sync_api  # noqa: F401 - only whether it imports
         except ImportError:
             reason = "playwright is not installed; pip install -e '.[test]'"
     if reason:

@@ -73,6 +73,7 @@ def test_tpe_draws_its_startup_trials_from_the_sampler_given() -> None:
 
 def test_a_missing_private_attribute_is_refused_by_name() -> None:
     with pytest.raises(ConfigError, match=r"has no RandomSampler\._random_sampler"):
+        # Not a TPESampler on purpose: one without the private attribute.
         set_startup_sampler(RandomSampler(), TrialSeededRandomSampler(0))  # type: ignore[arg-type]
 
 

@@ -6,7 +6,12 @@ from pathlib import Path
 
 import optuna
 import pytest
-from optuna.distributions import BaseDistribution, CategoricalDistribution
+from optuna.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
 
 from search.run.runner import run_trials
 from search.store.backends import study_lock
@@ -23,8 +28,9 @@ def position(dist: BaseDistribution, value: object) -> float:
     """Where `value` lies in `dist`, from 0 to 1 (on the log scale for a log range)."""
     if isinstance(dist, CategoricalDistribution):
         return dist.choices.index(value) / len(dist.choices)
-    low, high, x = dist.low, dist.high, float(value)  # type: ignore[attr-defined, arg-type]
-    if dist.log:  # type: ignore[attr-defined]
+    assert isinstance(dist, IntDistribution | FloatDistribution) and isinstance(value, int | float)
+    low, high, x = dist.low, dist.high, float(value)
+    if dist.log:
         low, high, x = math.log(low), math.log(high), math.log(x)
     return (x - low) / (high - low)
 
