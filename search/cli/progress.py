@@ -120,8 +120,6 @@ def run_with_progress(search: Search, pool: WorkerPool) -> int:
     return finished
 
 
-def _worker_exited(pid: int, code: int) -> None:
-    print(
-        f"worker {pid} exited with code {code}; the others go on and its trial is requeued",
-        file=sys.stderr,
-    )
+def _worker_exited(pid: int, code: int, trial: int | None) -> None:
+    held = "it held no trial" if trial is None else f"its trial {trial} is requeued"
+    print(f"worker {pid} exited with code {code}; {held}, the others go on", file=sys.stderr)

@@ -23,14 +23,15 @@ from optuna.trial import FrozenTrial, TrialState
 
 from search.errors import SearchAborted
 from search.run.options import SearchOptions
-from search.store import counts
+from search.store import counts, owner, schema
 
 POLL_SECONDS = 1.0
 ENDED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 
 
-WorkerExit = Callable[[int, int], None]
-"""Called with (pid, exit code) when a worker process fails; the others go on."""
+WorkerExit = Callable[[int, int, int | None], None]
+"""Called with (pid, exit code, the number of the trial it left unfinished or None) when a
+worker process fails; the others go on."""
 
 
 class WorkerPool:
@@ -96,7 +97,8 @@ def run_workers(
                 if process.returncode not in (None, 0) and process.pid not in reported:
                     reported.add(process.pid)
                     if on_worker_exit is not None:
-                        on_worker_exit(process.pid, process.returncode)
+                        left = _left_unfinished(study, process.pid)
+                        on_worker_exit(process.pid, process.returncode, left)
             if not running:
                 break
             time.sleep(POLL_SECONDS)
@@ -108,6 +110,28 @@ def run_workers(
             "every worker process failed (see the messages above); fix the cause and "
             "run the same command again to resume"
         )
+
+
+def _left_unfinished(study: optuna.Study, pid: int) -> int | None:
+    """The number of the trial worker `pid` of this host was running when it exited: its last
+    trial, if that is still RUNNING (the next claim requeues it) or was given back (failed and
+    requeued); None when it held none (it was waiting for a claim, or between trials)."""
+    host = owner()["host"]
+    trials = study.get_trials(deepcopy=False)
+    mine = [
+        t
+        for t in trials
+        if isinstance(who := t.system_attrs.get(schema.OWNER), dict)
+        and who.get("host") == host
+        and who.get("pid") == pid
+    ]
+    if not mine:
+        return None
+    last = max(mine, key=lambda t: t.number)
+    requeued = {t.system_attrs.get(schema.REQUEUED_FROM) for t in trials}
+    if last.state == TrialState.RUNNING or last.number in requeued:
+        return last.number
+    return None
 
 
 def _spawn() -> subprocess.Popen[str]:
