@@ -8,6 +8,7 @@ claiming a trial slot, and where its artifacts live when nobody says otherwise.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from collections.abc import Callable
@@ -81,7 +82,27 @@ def _storage_file(url: str, create: bool) -> str:
             f"directory {directory} for the storage does not exist; create it or pass "
             "another --storage"
         )
+    _refuse_hard_links(path)
     return path
+
+
+def _refuse_hard_links(path: str) -> None:
+    """Refuse a storage file that has more than one name.
+
+    Two names of one file corrupt it whatever our lock does: SQLite keys its -wal and -shm files
+    on the name it was given, so processes using two names each get a WAL of their own (seen:
+    missing index rows). Keying our lock and artifact folder on (st_dev, st_ino) would not help
+    that, so refusing is the honest answer. A single-file bind mount (the same file under two
+    container paths) has one link and cannot be told from here: mount its directory instead.
+    """
+    with contextlib.suppress(FileNotFoundError):
+        links = os.stat(path).st_nlink
+        if links > 1:
+            raise ConfigError(
+                f"storage {path} has {links} hard links, and SQLite's write-ahead log and "
+                "lstm-search's lock follow the name, so two names corrupt it; keep one name "
+                f"(find / -samefile {path}; remove the others) and pass it with --storage"
+            )
 
 
 def _enable_wal(path: str) -> None:

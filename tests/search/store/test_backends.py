@@ -13,6 +13,7 @@ from pathlib import Path
 import optuna
 import pytest
 
+from search.cli.main import main
 from search.errors import ConfigError, SearchAborted
 from search.run.runner import run_trials
 from search.store import locks
@@ -58,6 +59,25 @@ def test_one_database_reached_through_a_symlink_has_one_lock_and_one_artifact_fo
     direct, linked = f"sqlite:///{database}", f"sqlite:///{tmp_path / 'link.db'}"
     assert FileLock(str(database))._path == FileLock(str(tmp_path / "link.db"))._path
     assert backend(direct).artifact_dir(direct) == backend(linked).artifact_dir(linked)
+
+
+@pytest.mark.parametrize("command", [["studies"], ["--trials", "1"]])
+def test_a_database_with_a_second_hard_link_is_refused_in_one_line_and_left_untouched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    database = tmp_path / "studies.db"
+    storage = open_storage(f"sqlite:///{database}")
+    optuna.create_study(storage=storage, study_name="s")
+    assert isinstance(storage, optuna.storages.RDBStorage)
+    storage.engine.dispose()  # its last connection's checkpoint now, not during the commands
+    os.link(database, tmp_path / "hard.db")
+    before, files = database.read_bytes(), sorted(tmp_path.iterdir())
+    for name in ("studies.db", "hard.db"):
+        assert main([*command, "--storage", f"sqlite:///{tmp_path / name}"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "has 2 hard links" in err, err
+    assert database.read_bytes() == before
+    assert sorted(tmp_path.iterdir()) == files  # no lock, WAL or artifact folder of hard.db
 
 
 def test_a_worker_behind_a_frozen_flock_holder_waits_says_so_and_claims_once_it_lets_go(
