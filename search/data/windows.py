@@ -130,8 +130,8 @@ class ForecastDataset:
                 scaling = fit_scaling(
                     series.values[start : bounds.train[1]], series.columns, self.is_panel
                 )
-                if self.is_panel:
-                    _anchor_range(start, bounds, longest_seq_len, horizon)
+                # Before any window is built: a split too short for them cannot be windowed.
+                _anchor_range(start, bounds, longest_seq_len, horizon)
             except DataError as error:
                 if not self.is_panel:
                     raise
