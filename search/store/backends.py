@@ -51,7 +51,7 @@ def masked(url: str) -> str:
     any credential in the query; a URL that cannot be parsed is not shown at all."""
     try:
         parsed = sqlalchemy.make_url(url)
-    except sqlalchemy.exc.ArgumentError:
+    except (sqlalchemy.exc.ArgumentError, ValueError):
         return "<a storage URL that cannot be parsed>"
     query = {
         key: "***" if key.lower() in SECRET_QUERY_KEYS else value
@@ -131,6 +131,13 @@ def _database_file(url: str) -> str:
 def _open_rdb(url: str, engine_kwargs: dict[str, object]) -> RDBStorage:
     try:
         return RDBStorage(url, engine_kwargs=engine_kwargs)
+    except sqlalchemy.exc.NoSuchModuleError:
+        driver = sqlalchemy.make_url(url).drivername
+        raise ConfigError(
+            f"storage driver {driver!r} is unknown to SQLAlchemy; use e.g. "
+            "postgresql+psycopg://USER@HOST/DB (pip install 'lstm-search[postgres]') or "
+            "sqlite:///FILE"
+        ) from None
     except (sqlalchemy.exc.DatabaseError, ImportError) as error:
         reason = str(error).strip().splitlines()[0]
         raise ConfigError(
@@ -212,6 +219,11 @@ def backend(url: str) -> Backend:
             "the storage URL is not a storage URL (it is not shown, in case it holds a "
             f"password); use {URL_EXAMPLES}"
         ) from error
+    except ValueError:  # SQLAlchemy reads the port with int()
+        raise ConfigError(
+            "the storage URL's port is not a number (the URL is not shown, in case it holds a "
+            f"password); write HOST:PORT with a numeric port, or leave it out: {URL_EXAMPLES}"
+        ) from None
     if name not in BACKENDS:
         raise ConfigError(f"storage engine {name!r} is not supported; use {URL_EXAMPLES}")
     return BACKENDS[name]
