@@ -18,6 +18,7 @@ from search.cli.parsing import (
     open_named_study,
     output_file,
     study_parser,
+    writing,
 )
 from search.cli.summary import score_table, table, trials_frame, trials_table
 from search.cli.text import printable
@@ -141,13 +142,15 @@ def export(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     study, url = open_named_study(args)
     if args.trials_csv:
-        trials_frame(study.get_trials(deepcopy=False)).to_csv(args.trials_csv, index=False)
+        with writing(args.trials_csv, "--trials-csv"):
+            trials_frame(study.get_trials(deepcopy=False)).to_csv(args.trials_csv, index=False)
         print(f"trials: {args.trials_csv}")
         if args.out is None:
             return 0
     _, checkpoint, what = handed_model(study, url, args.refit)
     out = args.out or Path(f"{file_name(study.study_name)}.pt")
-    out.write_bytes(encode(checkpoint))
+    with writing(out, "--out"):
+        out.write_bytes(encode(checkpoint))
     print(f"model: {out} ({what}); load it with torch.load(path, weights_only=True)")
     return 0
 
@@ -189,7 +192,8 @@ def predict(argv: Sequence[str]) -> int:
         frames.append(_forecast_frame(checkpoint, model, series, name, start, stop))
     forecast = pd.concat(frames)
     if args.out:
-        forecast.to_csv(args.out, index=not series.ids)
+        with writing(args.out, "--out"):
+            forecast.to_csv(args.out, index=not series.ids)
         print(f"forecast: {args.out}")
     if series.ids:
         skipped = f"; not forecast (left out of the search): {', '.join(left_out)}"

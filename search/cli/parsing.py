@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
 
 import optuna
 
+from search.errors import ConfigError
 from search.run import SearchOptions, declared, positive_int
 from search.store import load_named_study, storage_url
 
@@ -100,10 +104,32 @@ def _in_existing_directory(path: Path) -> Path:
     return path
 
 
+MAX_FILE_NAME_CHARS = 100
+"""Longest file name made from a study name: well under the usual 255-byte limit, with room for
+a prefix and an extension."""
+
+
 def file_name(study_name: str) -> str:
-    """A study name made safe as a file name in the working directory (no path, no dots first)."""
-    safe = re.sub(r"[^A-Za-z0-9._-]", "_", study_name).lstrip(".")
-    return safe or "study"
+    """A study name made safe as a file name in the working directory (no path, no dots first,
+    a long name cut and told apart from others by a digest of the whole)."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", study_name).lstrip(".") or "study"
+    if len(safe) <= MAX_FILE_NAME_CHARS:
+        return safe
+    digest = hashlib.sha256(study_name.encode()).hexdigest()[:12]
+    return f"{safe[: MAX_FILE_NAME_CHARS - len(digest) - 1]}-{digest}"
+
+
+@contextlib.contextmanager
+def writing(path: Path, option: str) -> Iterator[None]:
+    """Turn a failure to write `path` (the command's output) into a one-line error naming the
+    option that sets it; a place that cannot be written is found only by writing there."""
+    try:
+        yield
+    except OSError as error:
+        raise ConfigError(
+            f"cannot write {str(path)!r} ({error.strerror or error}); pass {option} a place "
+            "you can write"
+        ) from None
 
 
 def add_data_options(parser: argparse.ArgumentParser, season: bool = False) -> None:

@@ -32,6 +32,7 @@ from search.cli.parsing import (
     open_named_study,
     output_dir,
     study_parser,
+    writing,
 )
 from search.cli.plots import best_so_far, plot_best_so_far, save_png
 from search.data import ForecastDataset
@@ -67,7 +68,8 @@ def report(argv: Sequence[str]) -> int:
     if not complete:
         raise ConfigError(f"study {args.study!r} has no complete trial yet; run the search first")
     out = args.out or Path(f"report-{file_name(study.study_name)}")
-    out.mkdir(parents=True, exist_ok=True)
+    with writing(out, "--out"):
+        out.mkdir(parents=True, exist_ok=True)
     dataset = study_dataset(study, args.data)
     persistence = _persistence_val_mse(study, dataset)
     written = [

@@ -21,6 +21,7 @@ from search.run.values import (
     positive_int,
     seconds,
     seconds_or_off,
+    trial_count,
     work_or_off,
 )
 from search.run.values import seed as seed_value
@@ -103,7 +104,7 @@ class SearchOptions:
     trials: int = field(
         default=50,
         metadata=_option(
-            "finished trials the study should end with (default: {default})", positive_int
+            "finished trials the study should end with (default: {default})", trial_count
         ),
     )
     study: str | None = field(

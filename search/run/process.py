@@ -63,7 +63,13 @@ def guarded(
 def _report(error: BaseException, debug: bool) -> None:
     if debug:
         traceback.print_exception(error)
-    print(f"lstm-search: error: {error}", file=sys.stderr)
+    print(f"lstm-search: error: {one_line(str(error))}", file=sys.stderr)
+
+
+def one_line(text: str) -> str:
+    """`text` on one line: a line break or other control character (from a path, a name, a
+    library's message) written as its escape, so the message stays whole and readable."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 _stop_requested = False

@@ -19,6 +19,22 @@ def positive_int(text: str) -> int:
     return value
 
 
+MAX_TRIALS = 1_000_000
+"""The most trials a study may aim for: a million trials of the smallest model take weeks of
+one machine, and a larger count is a typo (Optuna keeps every trial in its tables)."""
+
+
+def trial_count(text: str) -> int:
+    """A number of trials, from 1 to MAX_TRIALS."""
+    value = positive_int(text)
+    if value > MAX_TRIALS:
+        raise argparse.ArgumentTypeError(
+            f"must be at most {MAX_TRIALS:,}, but got {value}; ask for fewer trials (run the "
+            "same command again with a larger --trials to go on later)"
+        )
+    return value
+
+
 def seconds_or_off(text: str) -> float | None:
     """A time limit in seconds; 0 turns it off (None)."""
     value = float(text)
