@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn, TextIO
 
 import pandas as pd
 
@@ -23,6 +23,10 @@ from search.errors import DataError
 MAX_BYTES = 1 << 30
 MAX_COLUMNS = 1_000
 MAX_HEADER_CHARS = 100_000
+MAX_CELLS = 20_000_000
+"""The most cells (rows times columns) lstm-search reads: each becomes a Python string of about
+60 bytes before the used columns become numbers, so this bounds that table near 1.2 GB (e.g. a
+panel of 1,000 series of 6,000 steps in three columns fits)."""
 SEPARATORS = (",", ";", "\t")
 SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 # A BOM names its encoding; without one, UTF-8 first, then the usual spreadsheet export of
@@ -49,7 +53,13 @@ class CsvFile:
 
 
 def read_csv_file(path: Path) -> CsvFile:
-    """Read `path` into text cells, refusing what cannot be read without guessing."""
+    """Read `path` into text cells, refusing what cannot be read without guessing.
+
+    The file is read from disk as a stream, never held whole as text: a decoded copy of a
+    1 GiB file took 6 GB (Python's StringIO keeps 4 bytes a character). Its cells are
+    counted in the same pass that checks the field counts, and a file of more than MAX_CELLS is
+    refused before pandas makes an object of each.
+    """
     if not path.is_file():
         raise DataError(f"no such data file: {path}; pass an existing CSV with --data")
     size = path.stat().st_size
@@ -58,26 +68,18 @@ def read_csv_file(path: Path) -> CsvFile:
             f"{path} is {size / 2**20:.0f} MiB, more than the {MAX_BYTES / 2**20:.0f} MiB "
             "lstm-search reads; keep the columns you need, or resample the series"
         )
-    text, encoding = _decode(path.read_bytes(), path)
-    header = text.split("\n", 1)[0].rstrip("\r")
-    if not header.strip():
-        raise DataError(f"{path} has no header row; put the column names on the first line")
-    if len(header) > MAX_HEADER_CHARS:
-        raise DataError(
-            f"the header of {path} is {len(header):,} characters long; keep the columns "
-            f"you need (at most {MAX_COLUMNS:,})"
-        )
-    separator = _separator(header)
-    names = next(csv.reader([header], delimiter=separator))
-    if len(names) > MAX_COLUMNS:
-        raise DataError(
-            f"{path} has {len(names):,} columns, more than the {MAX_COLUMNS:,} lstm-search "
-            "reads; keep the columns you need"
-        )
-    _check_field_counts(text, separator, len(names), path)
+    for encoding in _encodings(path):
+        try:
+            separator = _check_fields(path, encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise DataError(f"{path} is neither UTF-8 nor Windows-1252 text; save it as UTF-8")
     try:
         table = pd.read_csv(
-            io.StringIO(text),
+            path,
+            encoding=encoding,
             sep=separator,
             dtype=str,
             keep_default_na=False,
@@ -93,20 +95,39 @@ def read_csv_file(path: Path) -> CsvFile:
     return CsvFile(table.fillna(""), encoding, separator)
 
 
-def _decode(raw: bytes, path: Path) -> tuple[str, str]:
+def _encodings(path: Path) -> tuple[str, ...]:
+    """The encodings to try, in order: the one a byte-order mark names, else UTF-8, then
+    Windows-1252."""
+    with path.open("rb") as handle:
+        start = handle.read(4)
     for bom, encoding in BOMS:
-        if raw.startswith(bom):
-            try:
-                return raw.decode(encoding), encoding
-            except UnicodeDecodeError:
-                break
-    else:
-        for encoding in ("utf-8", FALLBACK_ENCODING):
-            try:
-                return raw.decode(encoding), encoding
-            except UnicodeDecodeError:
-                continue
-    raise DataError(f"{path} is neither UTF-8 nor Windows-1252 text; save it as UTF-8")
+        if start.startswith(bom):
+            return (encoding,)
+    return ("utf-8", FALLBACK_ENCODING)
+
+
+def _check_fields(path: Path, encoding: str) -> str:
+    """Check the header and every row's field count, reading `path` as `encoding` (a
+    UnicodeDecodeError says it is not that encoding); return the separator."""
+    with path.open(encoding=encoding, newline="") as handle:
+        header = handle.readline(MAX_HEADER_CHARS + 1).rstrip("\r\n")
+        if not header.strip():
+            raise DataError(f"{path} has no header row; put the column names on the first line")
+        if len(header) > MAX_HEADER_CHARS:
+            raise DataError(
+                f"the header of {path} is over {MAX_HEADER_CHARS:,} characters long; keep the "
+                f"columns you need (at most {MAX_COLUMNS:,})"
+            )
+        separator = _separator(header)
+        names = next(csv.reader([header], delimiter=separator))
+        if len(names) > MAX_COLUMNS:
+            raise DataError(
+                f"{path} has {len(names):,} columns, more than the {MAX_COLUMNS:,} lstm-search "
+                "reads; keep the columns you need"
+            )
+        handle.seek(0)
+        _check_field_counts(handle, separator, len(names), path)
+    return separator
 
 
 def _separator(header: str) -> str:
@@ -116,31 +137,44 @@ def _separator(header: str) -> str:
     return best if counts[best] > 1 else ","
 
 
-def _check_field_counts(text: str, separator: str, expected: int, path: Path) -> None:
+def _check_field_counts(handle: TextIO, separator: str, expected: int, path: Path) -> None:
     """Every non-blank row has the header's number of fields, or the first that does not is
-    named: a value with an unquoted separator in it would shift the others."""
-    reader = csv.reader(io.StringIO(text), delimiter=separator)
+    named: a value with an unquoted separator in it would shift the others. A file of more
+    than MAX_CELLS cells is refused as soon as it has that many."""
+    reader = csv.reader(handle, delimiter=separator)
     next(reader)
+    most_rows = MAX_CELLS // expected
     try:
-        bad = next(((f, reader.line_num) for f in reader if f and len(f) != expected), None)
+        for rows, fields in enumerate(reader, start=1):
+            if fields and len(fields) != expected:
+                _refuse_fields(fields, reader.line_num, separator, expected, path)
+            if rows > most_rows:
+                raise DataError(
+                    f"{path.name} has more than {most_rows:,} rows of {expected} columns, over "
+                    f"the {MAX_CELLS:,} cells lstm-search reads; keep the columns you need, "
+                    "or resample the series"
+                )
     except csv.Error as error:  # e.g. a field past the csv module's 128 KiB limit
         raise DataError(
             f"line {reader.line_num} of {path.name} cannot be read ({clipped(str(error))}); "
             "keep values short and quotes balanced"
         ) from None
-    if bad is not None:
-        fields, line = bad
-        name = SEPARATOR_NAMES[separator]
-        hint = (
-            "a decimal comma or thousands separator in a comma-separated file must be quoted, "
-            "or export with ';' as the separator"
-            if separator == ","
-            else f"a {name} inside a value must be quoted"
-        )
-        raise DataError(
-            f"line {line} of {path.name} has {len(fields)} fields but the header has "
-            f"{expected} ({name}-separated); {hint}"
-        )
+
+
+def _refuse_fields(
+    fields: list[str], line: int, separator: str, expected: int, path: Path
+) -> NoReturn:
+    name = SEPARATOR_NAMES[separator]
+    hint = (
+        "a decimal comma or thousands separator in a comma-separated file must be quoted, "
+        "or export with ';' as the separator"
+        if separator == ","
+        else f"a {name} inside a value must be quoted"
+    )
+    raise DataError(
+        f"line {line} of {path.name} has {len(fields)} fields but the header has "
+        f"{expected} ({name}-separated); {hint}"
+    )
 
 
 def clipped(text: str, limit: int = 200) -> str:
