@@ -158,7 +158,7 @@ def _take_slot(study: optuna.Study, target: int, watch: LeaseWatch) -> tuple[int
         set_system_attr(study, trial_id, schema.OWNER, owner())
         renew(study, trial_id)
         return trial_id, finished
-    point: dict[str, object] | None = {}
+    attrs: dict[str, object] = {schema.OWNER: owner(), schema.LEASE: fresh_lease()}
     if isinstance(study.sampler, FiniteSampler):
         point = study.sampler.next_point(trials)
         if point is None:
@@ -166,7 +166,7 @@ def _take_slot(study: optuna.Study, target: int, watch: LeaseWatch) -> tuple[int
                 "every remaining grid cell has failed too often; look at the failed "
                 "trials' fail_reason (lstm-search show) and adjust the space"
             )
-    attrs = {schema.OWNER: owner(), schema.LEASE: fresh_lease(), **point}
+        attrs |= point
     return create_running_trial(study, attrs), finished
 
 
@@ -216,7 +216,12 @@ def _run(
 
 
 def _tell(
-    study: optuna.Study, trial: optuna.Trial, reason: str | None = None, **ending
+    study: optuna.Study,
+    trial: optuna.Trial,
+    reason: str | None = None,
+    *,
+    values: float | None = None,
+    state: TrialState | None = None,
 ) -> FrozenTrial:
     """Store how the trial ended (`Study.tell`'s values or state), riding out a lost storage;
     the trial as stored (as another worker left it, if it had failed it already)."""
@@ -224,7 +229,7 @@ def _tell(
     def tell() -> FrozenTrial:
         if reason is not None:
             trial.set_user_attr(schema.FAIL_REASON, reason)
-        return study.tell(trial, skip_if_finished=True, **ending)
+        return study.tell(trial, values, state, skip_if_finished=True)
 
     return retrying(tell, f"storing trial {trial.number}")
 
