@@ -61,9 +61,9 @@ class Source:
     """Where the study's data was read from and how (`path` None: the bundled default)."""
 
     path: str | None
-    time_col: str | None
-    date_format: str | None
-    season: int | None
+    time_col: str | None = None
+    date_format: str | None = None  # stored since b9c5161
+    season: int | None = None
     id_col: str | None = None  # a panel's
     longest_seq_len: int = 1  # a panel's: the longest input window a trial can ask for
 
@@ -275,9 +275,13 @@ def read_refit(attrs: Attrs) -> RefitRecord | None:
 
 
 def read_test_score(attrs: Attrs) -> TestScore | None:
-    """The stored test score; None before any model was scored."""
+    """The stored test score; None before any model was scored, or for a score in the shape
+    stored before b68ae45 (one skill for the whole score, no best baseline), which is scored
+    again like a stale one."""
     stored = attrs.get(schema.TEST_SCORE)
-    return TestScore.from_json(stored) if stored is not None else None
+    if stored is None or "skill_vs_best_baseline" not in stored.get("model", {}):
+        return None
+    return TestScore.from_json(stored)
 
 
 def read_baselines(attrs: Attrs) -> Baselines | None:

@@ -134,3 +134,34 @@ def test_a_config_stored_before_keys_were_added_reads_with_the_values_it_implied
     config = read_config({schema.CONFIG: older})
     assert config is not None
     assert (config.folds, config.work_budget, config.min_epochs) == (1, None, 1)
+
+
+def test_records_in_older_shapes_read_without_error(stored: str) -> None:
+    attrs = stored_attrs(stored)
+    source = attrs[schema.SOURCE]
+    assert isinstance(source, dict)
+    before_date_formats = {k: v for k, v in source.items() if k != "date_format"}
+    read = read_source({schema.SOURCE: before_date_formats})
+    assert read is not None and read.date_format is None and read.path == source["path"]
+    # The score's shape before b68ae45: one skill for the whole score, no best baseline.
+    one_skill = {
+        "trial": 0,
+        "val_loss": 0.5,
+        "model": {"mse": 0.2, "mae": 0.3},
+        "persistence": {"mse": 0.3, "mae": 0.4},
+        "skill": 0.33,
+        "windows": 342,
+    }
+    assert read_test_score({schema.TEST_SCORE: one_skill}) is None
+
+
+def test_a_study_with_a_score_in_an_older_shape_is_listed_and_scored_again(
+    stored: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    study = optuna.load_study(study_name=STUDY, storage=stored)
+    study.set_user_attr(schema.TEST_SCORE, {"trial": 0, "val_loss": 0.5, "skill": 0.33})
+    assert main(["studies", "--storage", stored]) == 0
+    assert STUDY in capsys.readouterr().out
+    assert main(["best", STUDY, "--storage", stored, "--json"]) == 0
+    rescored = read_test_score(optuna.load_study(study_name=STUDY, storage=stored).user_attrs)
+    assert rescored is not None and rescored.model.skill_vs_best_baseline is not None
