@@ -2,9 +2,10 @@
 
     python benchmarks/hostile_input.py [--repeats 3]
 
-Writes a file of 1,000,000 columns and one with a 64 MB date-like cell in a column the search does
-not use, runs `lstm-search` on each (interleaved with the baseline, `--repeats` times) and prints
-the wall time and peak memory of each refusal: median and range, and the extra over start-up.
+Writes a file of 1,000,000 columns, one with a 64 MB date-like cell in a column the search does
+not use, and a long-format panel one row past the cells lstm-search reads (csvfile.MAX_CELLS),
+runs `lstm-search` on each (interleaved with the baseline, `--repeats` times) and prints the wall
+time and peak memory of each refusal: median and range, and the extra over start-up.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from search.data.csvfile import MAX_CELLS
 
 WIDE_COLUMNS = 1_000_000
 CELL_BYTES = 64 * 2**20
@@ -35,7 +38,19 @@ def write_files(root: Path) -> dict[str, Path]:
         out.write("1958-03-29,316.1," + "2020-01-01 " * (CELL_BYTES // 11) + "\n")
         for day in range(300):
             out.write(f"1958-04-{day % 28 + 1:02d},316.{day},x\n")
-    return {"missing file (start-up)": root / "missing.csv", "1M columns": wide, "64 MB cell": cell}
+    panel = root / "panel.csv"
+    with panel.open("w") as out:
+        out.write("unique_id,ds,y\n")
+        rows = MAX_CELLS // 3 + 1
+        series = rows // 10_000 + 1
+        for row in range(rows):
+            out.write(f"s{row % series},{1_700_000_000 + 3600 * (row // series)},{row % 97}\n")
+    return {
+        "missing file (start-up)": root / "missing.csv",
+        "1M columns": wide,
+        "64 MB cell": cell,
+        f"{MAX_CELLS // 10**6} M cells + 3": panel,
+    }
 
 
 def refuse(path: Path, root: Path) -> tuple[float, float]:

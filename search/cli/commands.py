@@ -21,7 +21,6 @@ from search.cli.parsing import (
     writing,
 )
 from search.cli.summary import score_table, table, trials_frame, trials_table
-from search.cli.text import printable
 from search.data import Scaling, Series, frequency
 from search.errors import ConfigError, DataError
 from search.results import (
@@ -42,6 +41,7 @@ from search.store import (
     read_test_score,
     storage_url,
 )
+from search.text import printable
 from search.training import Checkpoint, encode, forecast_next, rebuild
 
 SKILLS = ("skill", "skill_vs_best_baseline")

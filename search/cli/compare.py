@@ -22,7 +22,6 @@ from search.cli.options import search_options, search_parser
 from search.cli.plots import BestSoFar, best_so_far, plot_best_so_far
 from search.cli.progress import run_with_progress
 from search.cli.summary import table
-from search.cli.text import printable
 from search.data import data_name
 from search.errors import ConfigError
 from search.run import (
@@ -37,6 +36,7 @@ from search.run import (
 )
 from search.store import FINISHED, masked, read_target
 from search.strategies import STRATEGIES
+from search.text import printable
 
 # "Within 5 % of the overall best" is how close a strategy must get to count as having found a
 # good configuration; the table reports how many trials and seconds that took.

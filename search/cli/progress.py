@@ -10,9 +10,9 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 from tqdm import tqdm
 
-from search.cli.text import printable
 from search.run import Search, WorkerPool, run_to_target
 from search.store import best_trial, counts, schema
+from search.text import printable
 
 
 class Progress:

@@ -10,7 +10,6 @@ import time
 
 from search.cli.progress import run_with_progress
 from search.cli.summary import data_line, print_summary
-from search.cli.text import printable
 from search.run import (
     Plan,
     Search,
@@ -24,6 +23,7 @@ from search.run import (
     refit_due,
 )
 from search.store import counts, masked, schema
+from search.text import printable
 
 
 def run_search(options: SearchOptions) -> int:

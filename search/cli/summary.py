@@ -9,10 +9,10 @@ import pandas as pd
 from optuna.trial import FrozenTrial, TrialState
 
 from search.cli.progress import stop_reason
-from search.cli.text import printable
 from search.data import Series, frequency
 from search.results import BestModel, aggregation, score_rows, series_rows, skill_lines, step_rows
 from search.store import DEFAULT_STORAGE, TestScore, artifact_location, masked, ranked, schema
+from search.text import printable
 
 TOP = 5
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 import optuna
 
 from search.errors import LstmSearchError, SearchAborted
+from search.text import printable
 
 INTERRUPTED = (
     "lstm-search: interrupted; the running trial was requeued. Run the same command "
@@ -63,13 +64,9 @@ def guarded(
 def _report(error: BaseException, debug: bool) -> None:
     if debug:
         traceback.print_exception(error)
-    print(f"lstm-search: error: {one_line(str(error))}", file=sys.stderr)
-
-
-def one_line(text: str) -> str:
-    """`text` on one line: a line break or other control character (from a path, a name, a
-    library's message) written as its escape, so the message stays whole and readable."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    # A line break from a path, a name or a library's message is written as its escape, so the
+    # message stays one whole line.
+    print(f"lstm-search: error: {printable(str(error))}", file=sys.stderr)
 
 
 _stop_requested = False

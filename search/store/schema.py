@@ -7,8 +7,9 @@ attributes show in optuna-dashboard and `trials_dataframe`; system attributes ar
 from __future__ import annotations
 
 # Study user attributes.
+# The records stored under these keys, and their fields, are the dataclasses of records.py.
 CONFIG = "config"
-"""What the study's trials depend on (data fingerprint, split, space, strategy, budget, seed)."""
+"""What the study's trials depend on (records.StudyConfig)."""
 CONFIG_ADDED = {"folds": 1, "work_budget": None, "min_epochs": 1}
 """Configuration keys added since studies were first stored, with the value older studies had,
 so that an older study resumes when nothing it depends on changed."""
@@ -17,14 +18,14 @@ TARGET = "trials_target"
 VERSIONS = "versions"
 """Versions of the libraries the results depend on."""
 SOURCE = "source"
-"""Where the data was read from and how: {path, time_col, date_format, season}."""
+"""Where the data was read from and how (records.Source)."""
 REFIT = "refit"
-"""The best configuration refit on train + validation: {trial, epochs, checkpoint, seconds}."""
+"""The best configuration refit on train + validation (records.RefitRecord)."""
 BASELINES = "classical_baselines"
-"""Classical baselines' test errors and skips, with the season and test windows they are for
-(they depend on the data alone, so they are fitted once)."""
+"""Classical baselines' test errors and skips, fitted once: they depend on the data alone
+(records.Baselines)."""
 TEST_SCORE = "test_score"
-"""The best trial's score on the held-out test split beside the baselines."""
+"""The best trial's score on the held-out test split beside the baselines (records.TestScore)."""
 
 # Trial user attributes.
 FAIL_REASON = "fail_reason"

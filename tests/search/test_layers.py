@@ -19,7 +19,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYERS = [
-    ("search.errors", "search.seeding"),
+    ("search.errors", "search.seeding", "search.text"),
     ("search.data",),
     ("search.store",),
     ("search.strategies",),

@@ -1,4 +1,4 @@
-"""Text from users and storages as it may reach a terminal."""
+"""Text from users, storages and libraries as it may reach a terminal or a log."""
 
 from __future__ import annotations
 
