@@ -4,7 +4,8 @@ workers stay lean.
 Layers, bottom up: the shared errors and seeds; data; store; strategies; training; results; run;
 cli. A module may import its own layer and the ones below, never one above; no two modules
 import each other, directly or around a loop. Each sub-package has a face (its `__init__.py`
-and `__all__`): code outside the package imports the face, never a module behind it.
+and `__all__`): code outside the package imports the face, never a module behind it. Tests and
+benchmarks may reach the modules behind a face: they test and measure those modules.
 """
 
 from __future__ import annotations
