@@ -11,6 +11,7 @@ import sys
 from search.run.driver import open_search, plan, run_here
 from search.run.options import SearchOptions
 from search.run.process import guarded
+from search.store import retrying
 
 
 def main() -> int:
@@ -22,7 +23,10 @@ def main() -> int:
     options = SearchOptions.from_json(text)
 
     def run() -> int:
-        run_here(open_search(plan(options)), None)
+        # The parent has just planned the same search: a storage that cannot be reached now is
+        # restarting, so it is waited for as one lost mid-search is.
+        search = retrying(lambda: open_search(plan(options)), "opening the study")
+        run_here(search, None)
         return 0
 
     return guarded(run, interrupted_message=None)

@@ -87,6 +87,22 @@ class PostgresCluster:
     url: str
     pg_ctl: list[str]
     log: Path
+    options: str
+
+    def stop(self) -> None:
+        """Stop the server (fast: every session cut); `start` brings it back."""
+        subprocess.run(
+            [*self.pg_ctl, "-m", "fast", "-w", "stop"], check=True, timeout=120, capture_output=True
+        )
+
+    def start(self) -> None:
+        """Start the stopped server again on the same port."""
+        subprocess.run(
+            [*self.pg_ctl, "-o", self.options, "-l", str(self.log), "-w", "start"],
+            check=True,
+            timeout=120,
+            capture_output=True,
+        )
 
     def restart(self) -> None:
         """Stop the server (fast: every session cut) and start it again on the same port."""
@@ -127,7 +143,7 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
     run([*pg_ctl, "-o", options, "-l", str(data / "log"), "-w", "start"])
     try:
         url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-        yield PostgresCluster(url, pg_ctl, data / "log")
+        yield PostgresCluster(url, pg_ctl, data / "log", options)
     finally:
         subprocess.run([*pg_ctl, "-m", "immediate", "stop"], capture_output=True, timeout=60)
         shutil.rmtree(data, ignore_errors=True)

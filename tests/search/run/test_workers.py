@@ -6,12 +6,14 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import optuna
 import pytest
 from optuna.trial import TrialState
 
+from search.run import SearchOptions
 from search.store import schema
 from search.store.storage import open_storage
 from tests.search.conftest import Proxy, installed_script
@@ -323,3 +325,39 @@ def test_a_storage_restart_mid_search_is_ridden_out(
     for trial in lost:  # each given back and queued again
         assert trial.user_attrs[schema.FAIL_REASON] == schema.STORAGE_LOST
         assert trial.number in successors
+
+
+@pytest.mark.slow
+def test_a_worker_started_while_the_database_is_down_waits_for_it(
+    request: pytest.FixtureRequest, series_csv: Path
+) -> None:
+    # A worker process plans its search itself, after its parent has: a database restarting in
+    # between is waited for, as one restarting mid-search is.
+    cluster = request.getfixturevalue("postgres_cluster")
+    url = request.getfixturevalue("fresh_postgres_url")
+    options = SearchOptions(
+        data=str(series_csv), storage=url, strategy="random", trials=2, workers=1, quiet=True
+    )
+    options = replace(options, space="small", epochs=2, patience=2, seq_len=14, study="down")
+    cluster.stop()
+    try:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "search.run.worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert worker.stdin is not None and worker.stderr is not None
+        worker.stdin.write(options.to_json())
+        worker.stdin.close()
+        # Long enough for the worker to import what training needs and reach the storage; a
+        # worker still importing then would pass without the retry, never fail with it.
+        time.sleep(10)
+        assert worker.poll() is None, worker.stderr.read()
+    finally:
+        cluster.start()
+    assert worker.wait(timeout=300) == 0, worker.stderr.read()
+    err = worker.stderr.read()
+    assert "Traceback" not in err
+    assert len(study_of(url, "down").get_trials(states=FINISHED)) == 2
