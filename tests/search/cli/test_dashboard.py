@@ -119,6 +119,7 @@ def command_lines() -> list[str]:
     return lines
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("via", ["option", "environment"])
 def test_a_storage_password_never_shows_in_ps_or_output(
     fresh_postgres_url: str, tmp_path: Path, via: str

@@ -104,6 +104,7 @@ def wait_until_running(url: str, name: str, process: subprocess.Popen, finished:
     pytest.fail("no trial was running in time")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("victim", ["worker", "parent"])
 def test_sigkill_during_a_two_worker_run_then_rerun(
     series_csv: Path, storage_url: str, victim: str
@@ -269,6 +270,7 @@ def test_grid_under_the_default_pruner_runs_each_cell_once(
     assert_exact(study, n, grid=True)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("server", ["postgres", "proxy"])
 def test_a_storage_restart_mid_search_is_ridden_out(
     server: str, request: pytest.FixtureRequest, tmp_path: Path
