@@ -152,15 +152,16 @@ def test_a_panels_scores_are_each_series_own_and_their_mean() -> None:
     )
 
 
-def test_a_panels_scaled_errors_weigh_each_series_alike_whatever_its_windows() -> None:
-    # Series "a" has one test window, "b" three: pooled over windows, "b" would count 3 times.
+def panel_forecasts(model: np.ndarray | None = None, persistence: float = 0.0) -> HeldOutForecasts:
+    """Two series, "a" with one test window and "b" with three, of a panel of zeros (series
+    scales 1 and 2, MASE scales 1 and 4)."""
     actual = np.zeros((4, 1))
-    forecasts = HeldOutForecasts(
+    return HeldOutForecasts(
         time=None,
         anchors=np.arange(4),
         actual=actual,
-        model=None,
-        persistence=actual,
+        model=model,
+        persistence=actual + persistence,
         seasonal=None,
         season=None,
         scale=np.array([1.0, 2.0]),
@@ -168,7 +169,11 @@ def test_a_panels_scaled_errors_weigh_each_series_alike_whatever_its_windows() -
         series=np.array([0, 1, 1, 1]),
         names=("a", "b"),
     )
-    result = errors(np.array([[1.0], [4.0], [4.0], [4.0]]), forecasts)
+
+
+def test_a_panels_scaled_errors_weigh_each_series_alike_whatever_its_windows() -> None:
+    # Series "a" has one test window, "b" three: pooled over windows, "b" would count 3 times.
+    result = errors(np.array([[1.0], [4.0], [4.0], [4.0]]), panel_forecasts())
     assert result["mae_scaled"] == pytest.approx((1 / 1 + 4 / 2) / 2)
     assert result["mse_scaled"] == pytest.approx((1 / 1 + 16 / 4) / 2)
     assert result["mase"] == pytest.approx((1 / 1 + 4 / 4) / 2)

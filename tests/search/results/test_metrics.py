@@ -11,12 +11,13 @@ from matplotlib.patches import Rectangle
 
 from search.cli.main import main
 from search.cli.report import score_figure
-from search.results.evaluation import HeldOutForecasts, score
+from search.results.evaluation import score
 from search.results.metrics import METRICS, Metric, Windows
 from search.results.note import study_note
 from search.results.score_rows import score_rows
 from search.store import TestScore, read_test_score, schema
 from tests.search.conftest import writable_copy
+from tests.search.results.test_evaluation import panel_forecasts
 
 STUDY = "load-random"
 
@@ -44,30 +45,12 @@ def max_ae(monkeypatch: pytest.MonkeyPatch) -> Metric:
     return MAX_AE
 
 
-def panel_forecasts() -> HeldOutForecasts:
-    """Two series, "a" with one test window and "b" with three, of a panel of zeros."""
-    actual = np.zeros((4, 1))
-    return HeldOutForecasts(
-        time=None,
-        anchors=np.arange(4),
-        actual=actual,
-        model=np.array([[1.0], [-4.0], [2.0], [3.0]]),
-        persistence=actual + 0.5,
-        seasonal=None,
-        season=None,
-        scale=np.array([1.0, 2.0]),
-        mase_scale=np.array([1.0, 4.0]),
-        series=np.array([0, 1, 1, 1]),
-        names=("a", "b"),
-    )
-
-
 def test_stored_scores_keep_the_names_they_were_stored_under() -> None:
     assert {"mse", "mae", "mase", "smape", "mse_scaled", "mae_scaled"} <= set(METRICS)
 
 
 def test_an_added_row_is_scored_pooled_or_as_the_mean_of_the_series(max_ae: Metric) -> None:
-    result: dict[str, Any] = score(panel_forecasts())
+    result: dict[str, Any] = score(panel_forecasts(np.array([[1.0], [-4.0], [2.0], [3.0]]), 0.5))
     model = result["model"]
     assert model["max_ae"] == 4.0  # pooled over both series' windows
     assert model["by_series"] == {
@@ -84,7 +67,7 @@ def test_an_added_row_is_scored_pooled_or_as_the_mean_of_the_series(max_ae: Metr
 
     series_mean = Metric("max_ae", _max_error, "series mean", "max AE", "data units")
     METRICS["max_ae"] = series_mean  # the fixture's monkeypatch restores the registry
-    again: dict[str, Any] = score(panel_forecasts())
+    again: dict[str, Any] = score(panel_forecasts(np.array([[1.0], [-4.0], [2.0], [3.0]]), 0.5))
     assert again["model"]["max_ae"] == (1.0 + 4.0) / 2
     assert series_mean.axis_label(panel=True) == "test max AE (data units, mean of the series')"
 
