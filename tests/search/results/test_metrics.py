@@ -45,12 +45,16 @@ def max_ae(monkeypatch: pytest.MonkeyPatch) -> Metric:
     return MAX_AE
 
 
+MODEL = np.array([[1.0], [-4.0], [2.0], [3.0]])
+"""The model's forecasts of the two-series panel of zeros."""
+
+
 def test_stored_scores_keep_the_names_they_were_stored_under() -> None:
     assert {"mse", "mae", "mase", "smape", "mse_scaled", "mae_scaled"} <= set(METRICS)
 
 
 def test_an_added_row_is_scored_pooled_or_as_the_mean_of_the_series(max_ae: Metric) -> None:
-    result: dict[str, Any] = score(panel_forecasts(np.array([[1.0], [-4.0], [2.0], [3.0]]), 0.5))
+    result: dict[str, Any] = score(panel_forecasts(MODEL, persistence=0.5))
     model = result["model"]
     assert model["max_ae"] == 4.0  # pooled over both series' windows
     assert model["by_series"] == {
@@ -67,7 +71,7 @@ def test_an_added_row_is_scored_pooled_or_as_the_mean_of_the_series(max_ae: Metr
 
     series_mean = Metric("max_ae", _max_error, "series mean", "max AE", "data units")
     METRICS["max_ae"] = series_mean  # the fixture's monkeypatch restores the registry
-    again: dict[str, Any] = score(panel_forecasts(np.array([[1.0], [-4.0], [2.0], [3.0]]), 0.5))
+    again: dict[str, Any] = score(panel_forecasts(MODEL, persistence=0.5))
     assert again["model"]["max_ae"] == (1.0 + 4.0) / 2
     assert series_mean.axis_label(panel=True) == "test max AE (data units, mean of the series')"
 
