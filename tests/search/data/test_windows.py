@@ -105,6 +105,7 @@ def test_too_few_rows_names_the_split_and_the_fix(tmp_path: Path) -> None:
         ForecastDataset(series_from(tmp_path, np.arange(60.0) ** 2), horizon=10)
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_windows_live_on_the_dataset_device() -> None:
     dataset = ForecastDataset(load_series(), device="cuda")
