@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from types import TracebackType
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 from tqdm import tqdm
 
-from search.run import Search, WorkerPool, run_to_target
+from search.run import Search, Stage, WorkerPool, run_to_target
 from search.store import best_trial, counts, schema
 from search.text import printable
 
@@ -118,6 +119,30 @@ def run_with_progress(search: Search, pool: WorkerPool) -> int:
             file=sys.stderr,
         )
     return finished
+
+
+def end_of_run(quiet: bool) -> Callable[[Stage, FrozenTrial], None]:
+    """What the user reads once the trials are done: a line as each stage of the end begins."""
+
+    def announce(stage: Stage, trial: FrozenTrial) -> None:
+        # The refit can take minutes, and --quiet has always said when it runs.
+        if not quiet or stage == "refit":
+            print(stage_line(stage, trial), flush=True)
+
+    return announce
+
+
+def stage_line(stage: Stage, trial: FrozenTrial) -> str:
+    """What runs now that the trials are done, said as it begins."""
+    if stage == "baselines":
+        return "fitting classical baselines on the test split"
+    if stage == "refit":
+        epochs = trial.user_attrs.get(schema.BEST_EPOCH)
+        return (
+            f"refitting trial {trial.number}'s configuration on train + validation for {epochs} "
+            "epochs"
+        )
+    return f"scoring trial {trial.number} on the test split"
 
 
 def _worker_exited(pid: int, code: int, trial: int | None) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from search.cli.progress import run_with_progress
+from search.cli.progress import end_of_run, run_with_progress
 from search.cli.summary import data_line, print_summary
 from search.run import (
     Plan,
@@ -20,19 +20,20 @@ from search.run import (
     open_search,
     plan,
     prestarted,
-    refit_due,
 )
-from search.store import counts, masked, schema
+from search.store import counts, masked
 from search.text import printable
 
 
 def run_search(options: SearchOptions) -> int:
     """Run or resume the study `options` describe, telling the user how it goes."""
+    # The clock starts before planning: "elapsed" is what the user waits, end to end.
+    started = time.monotonic()
     with prestarted(options.workers) as pool:  # they start while the search is planned
-        return _run(options, pool)
+        return _run(options, pool, started)
 
 
-def _run(options: SearchOptions, pool: WorkerPool) -> int:
+def _run(options: SearchOptions, pool: WorkerPool, started: float) -> int:
     checked = plan(options)
     if checked.target < options.trials:
         print(
@@ -50,24 +51,17 @@ def _run(options: SearchOptions, pool: WorkerPool) -> int:
         _finish(search)
         return 0
     _announce(search, finished)
-    started = time.monotonic()
     run_with_progress(search, pool)
-    _finish(search, elapsed=time.monotonic() - started)
+    _finish(search, started)
     return 0
 
 
-def _finish(search: Search, elapsed: float | None = None) -> None:
-    """The end of a run: the best model read once, refit and scored, and the summary."""
+def _finish(search: Search, started: float | None = None) -> None:
+    """The end of a run: the best model read once, refit and scored, and the summary, with
+    the time since `started` (a `time.monotonic()`) last if given."""
     best = best_model(search)
-    if best is not None and refit_due(search, best):
-        epochs = best.trial.user_attrs.get(schema.BEST_EPOCH)
-        print(
-            f"refitting trial {best.trial.number}'s configuration on train + validation for "
-            f"{epochs} epochs",
-            flush=True,
-        )
-    score = held_out_score(search, best)
-    print_summary(search.study, search.plan.url, best, elapsed=elapsed, score=score)
+    score = held_out_score(search, best, end_of_run(search.plan.options.quiet))
+    print_summary(search.study, search.plan.url, best, started=started, score=score)
 
 
 def budget_line(checked: Plan) -> str:

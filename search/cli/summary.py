@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 
 import optuna
@@ -86,10 +87,11 @@ def print_summary(
     study: optuna.Study,
     url: str,
     best: BestModel | None,
-    elapsed: float | None = None,
+    started: float | None = None,
     score: TestScore | None = None,
 ) -> None:
-    """The top trials, the best model's parameters and test score, and where to look next."""
+    """The top trials, the best model's parameters and test score, and where to look next;
+    with `started` (a `time.monotonic()`), the seconds since then, last."""
     trials = study.get_trials(deepcopy=False)
     states = {s: sum(t.state == s for t in trials) for s in TrialState}
     complete = ranked(trials)
@@ -106,8 +108,6 @@ def print_summary(
             print(f"  {name} = {value}")
     if score is not None:
         print(f"\n{score_table(score)}")
-    if elapsed is not None:
-        print(f"\nelapsed {elapsed // 60:.0f} min {elapsed % 60:.0f} s")
     storage = "" if url == DEFAULT_STORAGE else f" --storage {masked(url)}"
     if best is not None:
         print(
@@ -115,6 +115,9 @@ def print_summary(
             f"{printable(study.study_name)}{storage} --out model.pt (add --refit for the refit)"
         )
     print(f"dashboard: lstm-search dashboard{storage}")
+    if started is not None:
+        minutes, seconds = divmod(round(time.monotonic() - started), 60)
+        print(f"\nelapsed {minutes} min {seconds} s")
 
 
 def _cell(value: object) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from search.run.driver import (
     Plan,
     Search,
+    Stage,
     best_model,
     held_out_score,
     open_search,
@@ -21,6 +22,7 @@ __all__ = [
     "Plan",
     "Search",
     "SearchOptions",
+    "Stage",
     "WorkerPool",
     "best_model",
     "declared",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
+from typing import Literal, cast
 
 import optuna
 from optuna.distributions import CategoricalDistribution, IntDistribution
@@ -41,6 +41,7 @@ from search.store import (
     counts,
     open_storage,
     open_study,
+    read_baselines,
     storage_url,
     study_lock,
     write_target,
@@ -60,6 +61,9 @@ from spaces import Space
 # samples/s when any other process is busy (OpenMP threads spin-waiting on each other). Parallelism
 # comes from worker processes instead.
 THREADS_PER_WORKER = 1
+
+# What the end of a run does after the trials, in this order; the CLI says each as it begins.
+Stage = Literal["baselines", "refit", "score"]
 
 
 @dataclass(frozen=True)
@@ -230,17 +234,33 @@ def refit_due(search: Search, best: BestModel | None) -> bool:
     return best is not None and search.plan.options.refit and best.refit is None
 
 
-def held_out_score(search: Search, best: BestModel | None) -> TestScore | None:
+def held_out_score(
+    search: Search,
+    best: BestModel | None,
+    on_stage: Callable[[Stage, FrozenTrial], None] | None = None,
+) -> TestScore | None:
     """The best model's test score, scored now if the best trial changed; None without one.
 
-    Unless refitting is off, the best configuration is refit on train + validation first (once
-    per best trial; a refit that was killed is done again).
+    The classical baselines are fitted first if no process has yet, then, unless refitting is
+    off, the best configuration is refit on train + validation (once per best trial; a refit
+    that was killed is done again). `on_stage` hears of each stage, with the best trial, as it
+    begins.
     """
     if best is None:
         return None
-    checked = search.plan
+    checked, trial = search.plan, best.trial
     dataset = checked.dataset
+
+    def begin(stage: Stage) -> None:
+        if on_stage is not None:
+            on_stage(stage, trial)
+
+    if read_baselines(search.study.user_attrs) is None:
+        begin("baselines")
+        # The test windows of the best model's input length: the ones it is scored on.
+        fit_baselines(search.study, dataset, best.checkpoint.seq_len, checked.options.season)
     if refit_due(search, best):
+        begin("refit")
         best = refit_best(search.study, checked.url, best, dataset, checked.budget)
 
     def on_cpu() -> ForecastDataset:
@@ -249,6 +269,7 @@ def held_out_score(search: Search, best: BestModel | None) -> TestScore | None:
             dataset.series, dataset.horizon, checked.options.split, "cpu", dataset.longest_seq_len
         )
 
+    begin("score")
     return best_score(search.study, checked.url, on_cpu, best, checked.options.season)
 
 
