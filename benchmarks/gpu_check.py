@@ -2,7 +2,7 @@
 
     python benchmarks/gpu_check.py [--trials 10] [--repeats 1]
 
-Runs `lstm-search --trials N --workers 1 --no-refit --quiet` on the bundled CO2 series with
+Runs `lstm-search --trials N --workers 1 --quiet` on the bundled CO2 series with
 `--device cpu` and `--device cuda`, interleaved, each in a study of its own, and prints each
 device's wall time, training seconds (the trials' `seconds`) and trials per training second,
 and the GPU's ratio. The output also goes to benchmarks/results/gpu_check.txt with the commit,
@@ -34,7 +34,7 @@ def run(device: str, trials: int, seed: int, root: Path) -> tuple[float, float, 
     url = f"sqlite:///{root / 'studies.db'}"
     name = f"gpu-check-{device}-{seed}"
     command = [sys.executable, "-m", "search", "--trials", str(trials), "--device", device]
-    command += ["--workers", "1", "--no-refit", "--quiet", "--seed", str(seed)]
+    command += ["--workers", "1", "--quiet", "--seed", str(seed)]
     command += ["--study", name, "--storage", url]
     started = time.perf_counter()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)

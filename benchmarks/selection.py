@@ -33,8 +33,8 @@ from pathlib import Path
 import optuna
 
 VARIANTS: dict[str, list[str]] = {
-    "time-limit": ["--trial-seconds", "30", "--no-refit"],
-    "refit": ["--work-budget", "1e10"],
+    "time-limit": ["--trial-seconds", "30"],
+    "refit": ["--work-budget", "1e10", "--refit"],
     "budget5e9": ["--work-budget", "5e9"],
     "folds3": ["--folds", "3"],
     "folds5": ["--folds", "5"],

@@ -35,7 +35,7 @@ def add_option(
     flag = "--" + name.replace("_", "-")
     text = (help or option.help).format(default=_shown(default))
     if isinstance(default, bool):
-        # A switch turns the default around: --quiet for False, --no-refit for True.
+        # A switch turns the default around: --quiet for False, --no-NAME for True.
         switch = f"--no-{flag[2:]}" if default else flag
         action = "store_false" if default else "store_true"
         parser.add_argument(switch, dest=name, action=action, help=text)

@@ -118,7 +118,7 @@ def handed_model(
     if best.refit is None or best.refit_checkpoint is None:
         raise ConfigError(
             f"study {study.study_name!r} has no refit of trial {trial.number}; run the search "
-            "command again without --no-refit to make one"
+            "command again with --refit to make one"
         )
     epochs = best.refit.epochs
     what = f"trial {trial.number}'s configuration refit on train + validation ({epochs} epochs)"

@@ -226,6 +226,7 @@ def installed_script(name: str) -> str:
 SEARCHED = [
     "--space", "small", "--epochs", "3", "--patience", "2", "--seq-len", "14",
     "--horizon", "3", "--strategy", "random", "--trials", "4", "--quiet", "--workers", "1",
+    "--refit",
 ]  # fmt: skip
 
 

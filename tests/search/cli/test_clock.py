@@ -18,7 +18,9 @@ def test_elapsed_is_the_commands_wall_time_and_the_end_of_the_run_is_announced(
 ) -> None:
     loud = [option for option in FAST if option != "--quiet"]
     started = time.monotonic()
-    code = main(["--data", str(series_csv), "--storage", storage_url, *loud, "--trials", "2"])
+    code = main(
+        ["--data", str(series_csv), "--storage", storage_url, *loud, "--trials", "2", "--refit"]
+    )
     measured = time.monotonic() - started
     assert code == 0
     lines = capsys.readouterr().out.splitlines()
@@ -34,7 +36,12 @@ def test_elapsed_is_the_commands_wall_time_and_the_end_of_the_run_is_announced(
 def test_quiet_announces_only_the_refit(
     series_csv: Path, storage_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["--data", str(series_csv), "--storage", storage_url, *FAST, "--trials", "2"]) == 0
+    assert (
+        main(
+            ["--data", str(series_csv), "--storage", storage_url, *FAST, "--trials", "2", "--refit"]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "refitting trial " in out
     assert not any(stage in out for stage in STAGES[::2]), out

@@ -32,12 +32,14 @@ def study(url: str) -> optuna.Study:
 def test_a_refit_killed_half_way_is_stored_nowhere_and_done_again(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'studies.db'}"
     command = [sys.executable, "-m", "search", "--storage", url, *RUN]
-    subprocess.run([*command, "--no-refit"], check=True, capture_output=True, cwd=tmp_path)
+    subprocess.run(command, check=True, capture_output=True, cwd=tmp_path)
     assert schema.REFIT not in study(url).user_attrs
     files = set(artifact_dir(url).iterdir())
 
     # The same study, now with the refit (not part of its configuration): straight to refitting.
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=tmp_path)
+    process = subprocess.Popen(
+        [*command, "--refit"], stdout=subprocess.PIPE, text=True, cwd=tmp_path
+    )
     assert process.stdout is not None
     lines = iter(process.stdout.readline, "")
     line = next((line for line in lines if line.startswith("refitting trial ")), None)
@@ -48,7 +50,9 @@ def test_a_refit_killed_half_way_is_stored_nowhere_and_done_again(tmp_path: Path
     assert schema.REFIT not in study(url).user_attrs
     assert set(artifact_dir(url).iterdir()) == files  # nothing half-stored
 
-    done = subprocess.run(command, check=True, capture_output=True, text=True, cwd=tmp_path)
+    done = subprocess.run(
+        [*command, "--refit"], check=True, capture_output=True, text=True, cwd=tmp_path
+    )
     assert "refitting trial" in done.stdout and "refit on train+validation" in done.stdout
     finished = study(url)
     refit = finished.user_attrs[schema.REFIT]
@@ -94,11 +98,11 @@ def test_export_and_predict_hand_out_the_selected_model_and_the_refit_when_asked
 def test_export_refit_without_a_refit_says_how_to_make_one(tmp_path: Path, capsys) -> None:
     url = f"sqlite:///{tmp_path / 'studies.db'}"
     run = ["--storage", url, "--space", "small", "--trials", "1", "--epochs", "1", "--quiet"]
-    assert main([*run, "--workers", "1", "--study", "n", "--no-refit", "--season", "1"]) == 0
+    assert main([*run, "--workers", "1", "--study", "n", "--season", "1"]) == 0
     capsys.readouterr()
     assert main(["export", "n", "--storage", url, "--refit", "--out", str(tmp_path / "m.pt")]) == 2
     err = capsys.readouterr().err
-    assert "no refit of trial 0" in err and "without --no-refit" in err
+    assert "no refit of trial 0" in err and "with --refit" in err
 
 
 def test_a_new_refit_makes_the_stored_score_stale(searched, tmp_path: Path) -> None:

@@ -13,7 +13,6 @@ from search.training.budget import TrialBudget
 SMALL_RUN = [
     "--space", "small", "--strategy", "bayes", "--trials", "5", "--workers", "1",
     "--seq-len", "14", "--epochs", "5", "--work-budget", "1e6", "--min-epochs", "1", "--quiet",
-    "--no-refit",
     "--pruner", "none",
 ]  # fmt: skip
 TRAIN_WINDOWS = 125  # of the 200-row test series with --seq-len 14

@@ -47,12 +47,12 @@ def what(result: Any) -> str:
 
 @pytest.fixture
 def searched(series_csv: Path, storage_url: str) -> list[str]:
-    """A finished search without its refit; the same command without --no-refit makes it."""
+    """A finished search without its refit; the same command with --refit makes it."""
     command = ["--data", str(series_csv), "--storage", storage_url, *SEARCH]
-    assert main([*command, "--no-refit"]) == 0
+    assert main(command) == 0
     stored = optuna.load_study(study_name="load-random", storage=storage_url)
     assert schema.REFIT not in stored.user_attrs
-    return command
+    return [*command, "--refit"]
 
 
 def counters(monkeypatch: pytest.MonkeyPatch) -> dict[str, Counter[str]]:
