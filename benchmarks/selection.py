@@ -10,13 +10,14 @@ one, and the wall time; then per variant the median and spread (max - min) of th
 the median refit skill and the median wall time.
 
 Variants:
-  time-limit   the former defaults: a 30 s time limit per trial, one validation window, no refit
-  refit        the new defaults: the work budget of 1e10 parameter-windows (no time limit), and
-               the refit
-  budget5e9    the new defaults with half the work budget
-  folds3       the new defaults with --folds 3
-  folds5       the new defaults with --folds 5 (hyperband judges every epoch of every fold)
-  wilcoxon5    the new defaults with --folds 5 --pruner wilcoxon (judges whole folds)
+  time-limit   the defaults before the work budget: a 30 s time limit per trial, no refit
+  refit        the defaults before 347ac3c: the work budget of 1e10 parameter-windows, the refit
+  defaults     today's defaults (the work budget, no refit)
+  cost-aware   today's defaults with --cost-aware (expected improvement per unit of work)
+  budget5e9    today's defaults with half the work budget
+  folds3       today's defaults with --folds 3
+  folds5       today's defaults with --folds 5 (hyperband judges every epoch of every fold)
+  wilcoxon5    today's defaults with --folds 5 --pruner wilcoxon (judges whole folds)
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ import optuna
 VARIANTS: dict[str, list[str]] = {
     "time-limit": ["--trial-seconds", "30"],
     "refit": ["--work-budget", "1e10", "--refit"],
+    "defaults": [],
+    "cost-aware": ["--cost-aware"],
     "budget5e9": ["--work-budget", "5e9"],
     "folds3": ["--folds", "3"],
     "folds5": ["--folds", "5"],

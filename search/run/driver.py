@@ -51,6 +51,7 @@ from search.training import (
     TrialBudget,
     load_search_space,
     make_objective,
+    planned_cost,
     resolve_device,
     set_threads,
 )
@@ -126,7 +127,12 @@ def plan(options: SearchOptions) -> Plan:
         options.trial_seconds,
         options.min_epochs,
     )
-    sampler = make_sampler(options.strategy, space, options.seed)
+    cost = (
+        planned_cost(dataset, budget, fixed_choices(options), train_windows)
+        if options.cost_aware
+        else None
+    )
+    sampler = make_sampler(options.strategy, space, options.seed, cost)
     target = options.trials
     if isinstance(sampler, FiniteSampler):
         target = min(target, sampler.capacity)
@@ -153,6 +159,11 @@ def plan(options: SearchOptions) -> Plan:
     )
 
 
+def fixed_choices(options: SearchOptions) -> dict[str, object]:
+    """The hyperparameters a trial takes from the options where the space does not search them."""
+    return {"arch": options.arch, "seq_len": options.seq_len}
+
+
 def open_search(checked: Plan) -> Search:
     """Create or load the planned study (the first write) and its objective."""
     options = checked.options
@@ -175,12 +186,11 @@ def open_search(checked: Plan) -> Search:
         options.season,
         checked.dataset,
     )
-    fixed = {"arch": options.arch, "seq_len": options.seq_len}
     objective = make_objective(
         checked.space,
         checked.dataset,
         budget,
-        fixed,
+        fixed_choices(options),
         options.seed,
         checked.artifacts,
         on_epoch=raise_if_stopped,

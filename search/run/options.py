@@ -227,6 +227,13 @@ class SearchOptions:
             "fifth of the default job's time"
         ),
     )
+    cost_aware: bool = field(
+        default=False,
+        metadata=_option(
+            "bayes weighs what a configuration may gain against what it costs to train "
+            "(expected improvement per unit of work, the work the budget gives it)"
+        ),
+    )
     space: str = field(
         default="seed",
         metadata=_option(f"preset ({', '.join(PRESETS)}) or a .toml file (default: {{default}})"),

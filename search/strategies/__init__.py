@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from optuna.samplers import BaseSampler
 
@@ -14,37 +15,47 @@ from search.strategies.random import TrialSeededRandomSampler
 from search.strategies.tpe import TrialSeededTPESampler
 from spaces import Space, SpaceError
 
-# Each maker takes the space and the study seed. Samplers keep no private history, so a resumed
-# study or a second worker needs nothing but the storage.
-STRATEGIES: dict[str, Callable[[Space, int], BaseSampler]] = {
-    "grid": lambda space, seed: CellGridSampler(space.grid_cells(), seed=seed),
-    "random": lambda space, seed: TrialSeededRandomSampler(seed=seed),
-    "bayes": lambda space, seed: _bayes(seed),
-    "tpe": lambda space, seed: TrialSeededTPESampler(seed=seed),
+Cost = Callable[[Mapping[str, Any]], float]
+"""What training a trial's parameters costs, for a strategy that weighs gain against cost."""
+
+# Each maker takes the space, the study seed and the cost of a configuration (None: cost-blind).
+# Samplers keep no private history, so a resumed study or a second worker needs nothing but the
+# storage.
+STRATEGIES: dict[str, Callable[[Space, int, Cost | None], BaseSampler]] = {
+    "grid": lambda space, seed, cost: CellGridSampler(space.grid_cells(), seed=seed),
+    "random": lambda space, seed, cost: TrialSeededRandomSampler(seed=seed),
+    "bayes": lambda space, seed, cost: _bayes(seed, cost),
+    "tpe": lambda space, seed, cost: TrialSeededTPESampler(seed=seed),
 }
+COST_AWARE = frozenset({"bayes"})
+"""The strategies that use a configuration's cost."""
 
 
-def _bayes(seed: int) -> BaseSampler:
-    """gp_minimize's defaults: GP, gp_hedge, 10 random initial points."""
+def _bayes(seed: int, cost: Cost | None) -> BaseSampler:
+    """gp_minimize's defaults: GP, 10 random initial points, gp_hedge or, given the cost,
+    expected improvement per unit of cost."""
     # skopt and the scikit-learn under it take about 2 s to import; only this strategy needs them.
     from search.strategies.bayes import SkoptGPSampler
 
-    return SkoptGPSampler(seed=seed)
+    return SkoptGPSampler(seed=seed, cost=cost)
 
 
-def make_sampler(strategy: str, space: Space, seed: int) -> BaseSampler:
-    """The sampler for `strategy` over `space`; a space it cannot use is a ConfigError."""
+def make_sampler(strategy: str, space: Space, seed: int, cost: Cost | None = None) -> BaseSampler:
+    """The sampler for `strategy` over `space`, weighing `cost` where the strategy can; a space
+    it cannot use is a ConfigError."""
     try:
-        return STRATEGIES[strategy](space, seed)
+        return STRATEGIES[strategy](space, seed, cost)
     except SpaceError as error:  # e.g. a grid over a space without grid values
         raise ConfigError(str(error)) from error
 
 
 __all__ = [
+    "COST_AWARE",
     "MIN_FOLDS",
     "PER_FOLD",
     "PRUNERS",
     "STRATEGIES",
+    "Cost",
     "FiniteSampler",
     "make_pruner",
     "make_sampler",

@@ -8,7 +8,13 @@ from search.training.checkpoint import Checkpoint, decode, encode, forecast_next
 from search.training.device import DEVICES, resolve_device, set_threads
 from search.training.hyperparameters import HYPERPARAMETERS, load_search_space
 from search.training.objective import make_objective
-from search.training.recipe import build_forecaster, fold_seed, make_checkpoint, train_settings
+from search.training.recipe import (
+    build_forecaster,
+    fold_seed,
+    make_checkpoint,
+    planned_cost,
+    train_settings,
+)
 from search.training.train import EVAL_BATCH, fit
 
 __all__ = [
@@ -26,6 +32,7 @@ __all__ = [
     "load_search_space",
     "make_checkpoint",
     "make_objective",
+    "planned_cost",
     "rebuild",
     "resolve_device",
     "set_threads",

@@ -1,5 +1,5 @@
 """The training recipe: how a whole configuration becomes a model, its training settings, its
-seeds and its model file.
+seeds, its model file and its cost.
 
 The objective (an Optuna adaptor) and the refit (after the search) train by this one recipe, so
 that a refit repeats what its trial did; nothing here knows of Optuna.
@@ -7,7 +7,7 @@ that a refit repeats what its trial did; nothing here knows of Optuna.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
@@ -18,6 +18,7 @@ from search.data import ForecastDataset
 from search.seeding import derived_seed
 from search.training.budget import TrialBudget
 from search.training.checkpoint import Checkpoint
+from search.training.hyperparameters import with_defaults
 from search.training.train import TrainSettings
 
 
@@ -86,3 +87,36 @@ def make_checkpoint(
         seq_len=int(config["seq_len"]),
         provenance=provenance,
     )
+
+
+WINDOW_OVERHEAD = 32_000
+"""A window's cost beside its model's parameters, in parameter-windows: what a pass over a
+window costs whatever the model's size (benchmarks/window_cost.py; a fixed cost per optimizer step
+was within the measurement's spread, so the batch size is not in the cost)."""
+
+
+def planned_cost(
+    dataset: ForecastDataset, budget: TrialBudget, fixed: Mapping[str, object], train_windows: int
+) -> Callable[[Mapping[str, Any]], float]:
+    """The cost of training the configuration a trial's parameters describe for the epochs the
+    budget gives it, in parameter-windows (remembered per configuration).
+
+    Known before it trains and the same on every machine, where measured seconds would make a
+    cost-aware strategy's suggestions depend on the machine and its load: the budget's epochs
+    times the windows of an epoch times a window's cost, its model's parameters plus a fixed
+    cost.
+    """
+    known: dict[tuple[tuple[str, Any], ...], float] = {}
+
+    def cost(params: Mapping[str, Any]) -> float:
+        key = tuple(sorted(params.items()))
+        if key not in known:
+            config = with_defaults(params, fixed)
+            with torch.device("meta"):  # the shape alone: nothing is allocated
+                model = build_model(str(config["arch"]), model_config(config, dataset))
+            parameters = sum(p.numel() for p in model.parameters())
+            epochs = budget.epochs_for(parameters, train_windows)
+            known[key] = float(epochs * train_windows * (parameters + WINDOW_OVERHEAD))
+        return known[key]
+
+    return cost

@@ -27,6 +27,7 @@ CHANGED = SearchOptions(
     trial_seconds=2.5,
     pruner="none",
     refit=True,
+    cost_aware=True,
     space="full",
     arch="bilstm",
     seed=9,

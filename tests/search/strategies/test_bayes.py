@@ -265,3 +265,19 @@ def test_past_the_threshold_the_kernel_is_refitted_only_as_observations_grow(
     # Suggestions made with a kept kernel still improve on the random phase.
     values = [t.value for t in study.trials]
     assert min(values[10:]) < min(values[:10])
+
+
+def width_cost(params: Any) -> float:
+    """What a configuration of the seed space costs: as an LSTM's work, its width squared
+    times its layers, plus a step's fixed cost shared by the batch."""
+    return params["hidden_size"] ** 2 * params["num_layers"] * (1 + 64 / params["batch_size"])
+
+
+def test_given_a_cost_the_gp_spends_less_on_its_guided_trials() -> None:
+    spent = {}
+    for cost in (None, width_cost):
+        study = run(SkoptGPSampler(seed=0, cost=cost), 30)
+        guided = study.trials[10:]  # after the random phase, which costs the same
+        spent[cost] = sum(width_cost(trial.params) for trial in guided)
+        assert study.best_value < 0.1  # and still finds the bowl's floor
+    assert spent[width_cost] < 0.6 * spent[None], spent
