@@ -6,6 +6,7 @@ before the first write, so a refused command leaves the storage as it was.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,11 +37,14 @@ from search.store import (
     ArtifactStore,
     StudyConfig,
     TestScore,
+    WarmStart,
     artifact_store,
     check_resumable,
     counts,
     open_storage,
     open_study,
+    plan_warm_start,
+    queue_warm_start,
     read_baselines,
     storage_url,
     study_lock,
@@ -54,6 +58,7 @@ from search.training import (
     planned_cost,
     resolve_device,
     set_threads,
+    with_defaults,
 )
 from spaces import Space
 
@@ -83,6 +88,7 @@ class Plan:
     url: str
     storage: BaseStorage
     artifacts: ArtifactStore
+    warm: WarmStart | None  # the configurations to queue first (--warm-start), or stored ones
 
 
 @dataclass(frozen=True)
@@ -127,20 +133,39 @@ def plan(options: SearchOptions) -> Plan:
         options.trial_seconds,
         options.min_epochs,
     )
+    config = study_config(options, dataset, space, budget)
     cost = (
-        planned_cost(dataset, budget, fixed_choices(options), train_windows)
+        planned_cost(dataset, budget, fixed_choices(config), train_windows)
         if options.cost_aware
         else None
     )
     sampler = make_sampler(options.strategy, space, options.seed, cost)
+    if options.warm_start is not None and isinstance(sampler, FiniteSampler):
+        # A finite sampler runs each of its points once, capped at their number: a queued
+        # configuration would take a point's slot, or run one of its points a second time.
+        raise ConfigError(
+            f"--strategy {options.strategy} runs each of its points once and cannot start from "
+            "another study's configurations; use --strategy bayes, tpe or random with "
+            "--warm-start"
+        )
     target = options.trials
     if isinstance(sampler, FiniteSampler):
         target = min(target, sampler.capacity)
-    config = study_config(options, dataset, space, budget)
     name = options.study or f"{series.name}-{options.strategy}"
     url = storage_url(options.storage)
     storage = open_storage(url)
     check_resumable(storage, url, name, config)
+    warm = plan_warm_start(
+        storage,
+        url,
+        name,
+        options.warm_start,
+        options.warm_start_storage,
+        space,
+        config,
+        unsearched,
+        target,
+    )
     # The last check (an unreachable bucket is refused); a directory is created here.
     artifacts = artifact_store(url)
     return Plan(
@@ -156,12 +181,8 @@ def plan(options: SearchOptions) -> Plan:
         url,
         storage,
         artifacts,
+        warm,
     )
-
-
-def fixed_choices(options: SearchOptions) -> dict[str, object]:
-    """The hyperparameters a trial takes from the options where the space does not search them."""
-    return {"arch": options.arch, "seq_len": options.seq_len}
 
 
 def open_search(checked: Plan) -> Search:
@@ -178,6 +199,9 @@ def open_search(checked: Plan) -> Search:
         pruner,
     )
     write_target(study, checked.target)
+    if checked.warm is not None:
+        with contextlib.closing(study_lock(checked.url, checked.name)) as lock:
+            queue_warm_start(study, lock, checked.warm)
     record_source(
         study,
         options.data,
@@ -190,7 +214,7 @@ def open_search(checked: Plan) -> Search:
         checked.space,
         checked.dataset,
         budget,
-        fixed_choices(options),
+        fixed_choices(checked.config),
         options.seed,
         checked.artifacts,
         on_epoch=raise_if_stopped,
@@ -305,6 +329,18 @@ def longest_seq_len(space: Space, default: int) -> int:
         if p.key == "seq_len"
     ]
     return max(lengths) if lengths else default
+
+
+def fixed_choices(config: StudyConfig) -> dict[str, object]:
+    """The hyperparameters a study fixes by option (--arch, --seq-len) where its space does not
+    search them."""
+    return {"arch": config.arch, "seq_len": config.seq_len}
+
+
+def unsearched(config: StudyConfig) -> dict[str, object]:
+    """Every hyperparameter's value in a study with `config` where its space does not search it:
+    its fixed choices, else the defaults."""
+    return with_defaults({}, fixed_choices(config))
 
 
 def study_config(

@@ -25,7 +25,7 @@ from search.run.values import (
     work_or_off,
 )
 from search.run.values import seed as seed_value
-from search.store import DEFAULT_STORAGE, STORAGE_ENV
+from search.store import DEFAULT_STORAGE, MOST_WARM_TRIALS, STORAGE_ENV
 from search.strategies import PRUNERS, STRATEGIES
 from search.training import DEVICES, HYPERPARAMETERS
 from spaces import PRESETS
@@ -113,6 +113,22 @@ class SearchOptions:
     storage: str | None = field(
         default=None,
         metadata=_option(f"SQLAlchemy URL (default: ${STORAGE_ENV} or {DEFAULT_STORAGE})"),
+    )
+    warm_start: str | None = field(
+        default=None,
+        metadata=_option(
+            "start a new study with the best configurations of this earlier study over a "
+            f"compatible space (a fifth of --trials, 1 to {MOST_WARM_TRIALS}), counted among its "
+            "trials (default: none)",
+            metavar="STUDY",
+        ),
+    )
+    warm_start_storage: str | None = field(
+        default=None,
+        metadata=_option(
+            "the storage URL of the --warm-start study (default: this study's storage)",
+            metavar="URL",
+        ),
     )
     data: str | None = field(
         default=None,

@@ -40,6 +40,7 @@ from search.store.records import (
     Source,
     StudyConfig,
     TestScore,
+    WarmStart,
     read_baselines,
     read_config,
     read_refit,
@@ -47,6 +48,7 @@ from search.store.records import (
     read_target,
     read_test_score,
     read_versions,
+    read_warm_start,
     write_baselines,
     write_refit,
     write_source,
@@ -57,6 +59,13 @@ from search.store.slots import fail_dead_trials, owner
 from search.store.storage import DEFAULT_STORAGE, STORAGE_ENV, open_storage, requeue, storage_url
 from search.store.study import check_resumable, load_named_study, open_study
 from search.store.trials import FINISHED, best_trial, count, counts, ranked
+from search.store.warm import (
+    MOST_WARM_TRIALS,
+    Unsearched,
+    plan_warm_start,
+    queue_warm_start,
+    warm_trials,
+)
 
 if TYPE_CHECKING:
     from search.store.proxy import serve_proxy
@@ -64,6 +73,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_STORAGE",
     "FINISHED",
+    "MOST_WARM_TRIALS",
     "PROXY_PORT",
     "STORAGE_ENV",
     "ArtifactStore",
@@ -75,6 +85,8 @@ __all__ = [
     "StudyConfig",
     "StudyLock",
     "TestScore",
+    "Unsearched",
+    "WarmStart",
     "all_trials",
     "artifact_location",
     "artifact_store",
@@ -96,7 +108,9 @@ __all__ = [
     "open_storage",
     "open_study",
     "owner",
+    "plan_warm_start",
     "pop_waiting_trial",
+    "queue_warm_start",
     "ranked",
     "read_baselines",
     "read_config",
@@ -105,6 +119,7 @@ __all__ = [
     "read_target",
     "read_test_score",
     "read_versions",
+    "read_warm_start",
     "refuse_multi_objective",
     "renew",
     "renewing",
@@ -121,6 +136,7 @@ __all__ = [
     "stored_trial",
     "study_lock",
     "study_system_attr",
+    "warm_trials",
     "write_baselines",
     "write_refit",
     "write_source",

@@ -249,6 +249,37 @@ class Baselines:
         return (self.season, self.first_anchor, self.windows) == (season, first_anchor, windows)
 
 
+@dataclass(frozen=True)
+class WarmStart:
+    """The earlier study a new study was warm-started from (`storage` with its password hidden),
+    the numbers of its trials whose configurations were queued, and those configurations
+    ({Optuna name: value}, in this study's space), best first."""
+
+    study: str
+    storage: str
+    trials: tuple[int, ...]
+    points: tuple[dict[str, Any], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The record as stored (tuples as lists, as JSON reads them back)."""
+        return {
+            "study": self.study,
+            "storage": self.storage,
+            "trials": list(self.trials),
+            "points": [dict(point) for point in self.points],
+        }
+
+    @classmethod
+    def from_json(cls, stored: Attrs) -> WarmStart:
+        """The record as stored."""
+        return cls(
+            stored["study"],
+            stored["storage"],
+            tuple(stored["trials"]),
+            tuple(dict(point) for point in stored["points"]),
+        )
+
+
 def config_json(attrs: Attrs) -> dict[str, Any] | None:
     """The stored configuration as JSON with the keys added since filled in, to compare with
     another configuration key by key; None for a study lstm-search did not make."""
@@ -296,6 +327,12 @@ def read_target(attrs: Attrs) -> int | None:
     return int(stored) if stored is not None else None
 
 
+def read_warm_start(attrs: Attrs) -> WarmStart | None:
+    """The warm start the study was seeded with; None for a study started without one."""
+    stored = attrs.get(schema.WARM_START)
+    return WarmStart.from_json(stored) if stored is not None else None
+
+
 def read_versions(attrs: Attrs) -> dict[str, str]:
     """Versions of the libraries the study's results depend on ({} if not recorded)."""
     return dict(attrs.get(schema.VERSIONS, {}))
@@ -334,3 +371,8 @@ def write_target(study: optuna.Study, target: int) -> None:
 def write_versions(study: optuna.Study, versions: Mapping[str, str]) -> None:
     """Store the versions of the libraries the study's results depend on."""
     study.set_user_attr(schema.VERSIONS, dict(versions))
+
+
+def write_warm_start(study: optuna.Study, warm: WarmStart) -> None:
+    """Store the warm start, before its configurations are queued."""
+    study.set_user_attr(schema.WARM_START, warm.to_json())

@@ -26,6 +26,9 @@ BASELINES = "classical_baselines"
 (records.Baselines)."""
 TEST_SCORE = "test_score"
 """The best trial's score on the held-out test split beside the baselines (records.TestScore)."""
+WARM_START = "warm_start"
+"""The earlier study whose best configurations seeded this one, and those configurations
+(records.WarmStart); stored before they are queued, so a resume queues only what is missing."""
 
 # Trial user attributes.
 FAIL_REASON = "fail_reason"
@@ -55,6 +58,8 @@ PRUNED_AT = "pruned_at"
 """Where the pruner stopped the trial: "epoch 3", "epoch 2 of fold 2" or "fold 1"."""
 STOPPED_BY = "stopped_by"
 """What ended the training: epochs, patience or time."""
+WARM_FROM = "warm_start_from"
+"""The number of the earlier study's trial whose configuration this trial runs (--warm-start)."""
 
 # Study system attributes.
 NOTE_WRITTEN = "lstm_search:note_sha256"

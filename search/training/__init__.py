@@ -6,7 +6,7 @@ from __future__ import annotations
 from search.training.budget import TrialBudget
 from search.training.checkpoint import Checkpoint, decode, encode, forecast_next, rebuild
 from search.training.device import DEVICES, resolve_device, set_threads
-from search.training.hyperparameters import HYPERPARAMETERS, load_search_space
+from search.training.hyperparameters import HYPERPARAMETERS, load_search_space, with_defaults
 from search.training.objective import make_objective
 from search.training.recipe import (
     build_forecaster,
@@ -37,4 +37,5 @@ __all__ = [
     "resolve_device",
     "set_threads",
     "train_settings",
+    "with_defaults",
 ]
