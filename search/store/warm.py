@@ -161,8 +161,8 @@ def _point(
         if key not in searched and whole.get(key) != value:
             raise ConfigError(
                 f"{which} has {key}={whole.get(key)!r}, but this study fixes {key} at "
-                f"{value!r}; search {key} in the space, or run with {key} as the earlier "
-                "study had it"
+                f"{value!r}; search {key} in the space, or warm-start from a study that ran "
+                f"{key}={value!r}"
             )
     return point
 
