@@ -12,7 +12,7 @@ from optuna.trial import TrialState
 
 from search.cli.main import main
 from search.run import SearchOptions, open_search, plan
-from search.store import FINISHED, masked, ranked, schema, warm_trials
+from search.store import FINISHED, masked, ranked, read_warm_start, schema, warm_trials
 from search.strategies.bayes import SkoptGPSampler, observations
 from search.strategies.tpe import TrialSeededTPESampler
 from tests.search.conftest import write_series_csv
@@ -88,8 +88,9 @@ def test_the_first_trials_run_the_earlier_best_configurations_and_count_in_n(war
     assert [t.params for t in study.trials[:count]] == expected
     assert [t.number for t in warm(study)] == list(range(count))
     assert sum(t.state in FINISHED for t in study.trials) == 10
-    record = study.user_attrs[schema.WARM_START]
-    assert record["study"] == EARLIER and record["points"] == expected
+    record = read_warm_start(study.user_attrs)
+    assert record is not None and record.to_json() == study.user_attrs[schema.WARM_START]
+    assert record.study == EARLIER and list(record.points) == expected
 
 
 def test_the_strategies_take_the_queued_trials_as_observations_like_any_other(warmed: str) -> None:
