@@ -111,7 +111,10 @@ def _best_configurations(
     count: int,
 ) -> WarmStart:
     """The `count` best distinct configurations of study `name`, as points of `space`."""
-    study = load_named_study(name, url)
+    try:
+        study = load_named_study(name, url)
+    except ConfigError as error:  # it names the storage; this says which option it is about
+        raise ConfigError(f"--warm-start {name}: {error}") from None
     before = read_config(study.user_attrs)
     if before is None:
         raise ConfigError(
