@@ -86,6 +86,7 @@ def main() -> None:
             learning_rate=1e-3,
             optimizer="adam",
             scheduler="none",
+            epoch_windows=None,
         )
         plain, ours = [], []
         for repeat in range(args.repeats):

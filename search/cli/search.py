@@ -65,7 +65,8 @@ def _finish(search: Search, started: float | None = None) -> None:
 
 
 def budget_line(checked: Plan) -> str:
-    """What each trial may train, in work: epochs of the training windows, folds, patience."""
+    """What each trial may train, in work: epochs of (at most --epoch-windows of) the training
+    windows, folds, patience."""
     budget, options = checked.budget, checked.options
     work = (
         f"a work budget of {budget.work:.3g} parameter-windows (a model of 100,000 parameters: "
@@ -80,9 +81,15 @@ def budget_line(checked: Plan) -> str:
         else "no time limit"
     )
     folds = f"{budget.folds} rolling-origin folds" if budget.folds > 1 else "1 validation window"
+    windows, size = checked.train_windows, budget.epoch_size(checked.train_windows)
+    epoch = (
+        f"{windows:,} windows per epoch"
+        if size == windows
+        else f"{size:,} windows per epoch, in turn from a seeded order of all {windows:,}"
+    )
     return (
-        f"training: {checked.train_windows:,} windows per epoch; {work} {budget.epochs} epochs "
-        f"per trial; patience {budget.patience}, {folds}, {limit}"
+        f"training: {epoch}; {work} {budget.epochs} epochs per trial; patience "
+        f"{budget.patience}, {folds}, {limit}"
     )
 
 

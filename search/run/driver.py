@@ -132,6 +132,7 @@ def plan(options: SearchOptions) -> Plan:
         options.folds,
         options.trial_seconds,
         options.min_epochs,
+        options.epoch_windows,
     )
     config = study_config(options, dataset, space, budget)
     cost = (
@@ -362,6 +363,7 @@ def study_config(
         epochs=budget.epochs,
         work_budget=budget.work,
         min_epochs=budget.min_epochs,
+        epoch_windows=budget.epoch_windows,
         patience=options.patience,
         folds=budget.folds,
         trial_seconds=options.trial_seconds,

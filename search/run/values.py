@@ -35,6 +35,16 @@ def trial_count(text: str) -> int:
     return value
 
 
+def windows_or_off(text: str) -> int | None:
+    """A number of windows of at least 1; 0 turns the bound off (None)."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"must be 0 (whole epochs) or a number of windows such as 2048, but got {value}"
+        )
+    return value or None
+
+
 def seconds_or_off(text: str) -> float | None:
     """A time limit in seconds; 0 turns it off (None)."""
     value = float(text)

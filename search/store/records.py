@@ -37,6 +37,7 @@ class StudyConfig:
     epochs: int
     work_budget: float | None
     min_epochs: int
+    epoch_windows: int | None
     patience: int
     folds: int
     trial_seconds: float | None

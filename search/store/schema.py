@@ -10,7 +10,7 @@ from __future__ import annotations
 # The records stored under these keys, and their fields, are the dataclasses of records.py.
 CONFIG = "config"
 """What the study's trials depend on (records.StudyConfig)."""
-CONFIG_ADDED = {"folds": 1, "work_budget": None, "min_epochs": 1}
+CONFIG_ADDED = {"folds": 1, "work_budget": None, "min_epochs": 1, "epoch_windows": None}
 """Configuration keys added since studies were first stored, with the value older studies had,
 so that an older study resumes when nothing it depends on changed."""
 TARGET = "trials_target"

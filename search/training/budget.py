@@ -8,6 +8,10 @@ compute per trial, but never so few that the trials cannot be ranked. This repla
 wall-clock limit, which gave the same time rather than the same work, and so different trials
 on a laptop, a loaded server and an idle one. A time limit is only an opt-in safety valve: a
 trial it stops is the only kind whose result depends on the machine.
+
+An epoch is at most `epoch_windows` windows (the rest of the series is seen in the next epochs),
+so that the floor, the cap, patience and the pruner's rungs, all counted in epochs, cost about
+the same on a long series or a large panel as on a short one.
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class TrialBudget:
     """How long every trial of a study trains: work, epoch floor and cap per fold, patience,
-    folds, and an optional time limit. `work` None means the epoch cap alone. No field has a
-    default: a search's come from its options (run/options.py)."""
+    folds, an optional time limit and the most windows an epoch passes. `work` None means the
+    epoch cap alone; `epoch_windows` None, whole epochs. No field has a default: a search's
+    come from its options (run/options.py)."""
 
     work: float | None
     epochs: int
@@ -28,11 +33,19 @@ class TrialBudget:
     folds: int
     trial_seconds: float | None
     min_epochs: int
+    epoch_windows: int | None
+
+    def epoch_size(self, train_windows: int) -> int:
+        """The windows one epoch over `train_windows` training windows passes."""
+        if self.epoch_windows is None:
+            return train_windows
+        return min(train_windows, self.epoch_windows)
 
     def epochs_for(self, parameters: int, train_windows: int) -> int:
-        """Epochs of `train_windows` windows that spend the work budget on a model of
-        `parameters` parameters, within [the floor, the epoch cap]."""
+        """Epochs over `train_windows` training windows (each of `epoch_size` windows) that
+        spend the work budget on a model of `parameters` parameters, within [the floor, the
+        epoch cap]."""
         if self.work is None:
             return self.epochs
-        spent = math.ceil(self.work / (parameters * train_windows))
+        spent = math.ceil(self.work / (parameters * self.epoch_size(train_windows)))
         return min(self.epochs, max(self.min_epochs, spent, 1))

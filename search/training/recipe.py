@@ -56,7 +56,8 @@ def train_settings(
     model: nn.Module,
     train_windows: int,
 ) -> TrainSettings:
-    """How a configuration's `model` trains over `train_windows` windows under the budget."""
+    """How a configuration's `model` trains over `train_windows` windows under the budget, in
+    epochs of at most the budget's `epoch_windows` windows."""
     parameters = sum(p.numel() for p in model.parameters())
     return TrainSettings(
         epochs=budget.epochs_for(parameters, train_windows),
@@ -65,6 +66,7 @@ def train_settings(
         learning_rate=float(config["learning_rate"]),
         optimizer=str(config["optimizer"]),
         scheduler=str(config["scheduler"]),
+        epoch_windows=budget.epoch_windows,
         seed=seed,
         max_seconds=budget.trial_seconds,
     )

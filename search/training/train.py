@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import torch
@@ -46,7 +46,8 @@ EVAL_BATCH = 4096
 @dataclass(frozen=True)
 class TrainSettings:
     """How one model is trained: budget, optimisation and reproducibility. The optimisation
-    fields have no defaults: theirs are the hyperparameters' (training/hyperparameters.py)."""
+    fields have no defaults: theirs are the hyperparameters' (training/hyperparameters.py),
+    nor has the epoch's size: its is the search's (run/options.py)."""
 
     epochs: int
     patience: int
@@ -54,6 +55,7 @@ class TrainSettings:
     learning_rate: float
     optimizer: str
     scheduler: str
+    epoch_windows: int | None  # the most windows an epoch passes; None: every window
     seed: int = 0
     max_seconds: float | None = None
     stop_after: int | None = None  # a refit: the schedule of `epochs`, cut after this many
@@ -83,10 +85,12 @@ def fit(
 ) -> TrainResult:
     """Train `model` with early stopping on validation MSE; keep the best epoch's weights.
 
-    Training ends at the epoch cap, after `patience` epochs without improvement, or after the
-    epoch in which it passed `max_seconds`. Without a validation split (a final refit) it runs
-    every epoch, keeps the last, and its loss is the last epoch's training MSE. A NaN or
-    infinite loss raises TrialFailure; so does running out of memory.
+    An epoch passes every training window in a seeded order, or, where there are more than
+    `epoch_windows`, the next `epoch_windows` of a seeded permutation of them all (a new one
+    when it is used up). Training ends at the epoch cap, after `patience` epochs without
+    improvement, or after the epoch in which it passed `max_seconds`. Without a validation
+    split (a final refit) it runs every epoch, keeps the last, and its loss is the last epoch's
+    training MSE. A NaN or infinite loss raises TrialFailure; so does running out of memory.
     """
     device = train.anchors.device
     generator = torch.Generator().manual_seed(settings.seed)
@@ -95,14 +99,16 @@ def fit(
     best_loss, best_epoch, best_state = math.inf, 0, None
     history: list[float] = []
     stopped_by = "epochs"
+    orders = epoch_orders(len(train), settings.epoch_windows, generator)
     train_seconds = 0.0
+    trained = 0  # windows passed, for the throughput
     started = time.perf_counter()
     try:
         for epoch in range(1, (settings.stop_after or settings.epochs) + 1):
             epoch_start = time.perf_counter()
-            loss = _train_epoch(
-                model, train, optimizer, settings.batch_size, generator, device, epoch
-            )
+            order = next(orders).to(device)
+            trained += len(order)
+            loss = _train_epoch(model, train, optimizer, settings.batch_size, order, epoch)
             train_seconds += time.perf_counter() - epoch_start
             if scheduler is not None:
                 scheduler.step()
@@ -136,7 +142,7 @@ def fit(
         best_epoch=best_epoch,
         epochs_run=len(history),
         seconds=time.perf_counter() - started,
-        samples_per_second=len(train) * len(history) / max(train_seconds, 1e-9),
+        samples_per_second=trained / max(train_seconds, 1e-9),
         param_count=sum(p.numel() for p in model.parameters()),
         state_dict=best_state,
         history=history,
@@ -144,19 +150,35 @@ def fit(
     )
 
 
+def epoch_orders(
+    windows: int, epoch_windows: int | None, generator: torch.Generator
+) -> Iterator[torch.Tensor]:
+    """The positions of the windows each epoch trains on, in order, drawn from `generator`.
+
+    At most `epoch_windows` windows, taken in turn from a permutation of all `windows` and a new
+    one when it runs out, so that every window is seen once per permutation whatever the bound.
+    A series within the bound gets one whole permutation per epoch, as before the bound existed.
+    """
+    size = windows if epoch_windows is None else min(windows, epoch_windows)
+    pending = torch.empty(0, dtype=torch.int64)
+    while True:
+        if len(pending) < size:
+            pending = torch.cat([pending, torch.randperm(windows, generator=generator)])
+        yield pending[:size]
+        pending = pending[size:]
+
+
 def _train_epoch(
     model: nn.Module,
     train: WindowSplit,
     optimizer: torch.optim.Optimizer,
     batch_size: int,
-    generator: torch.Generator,
-    device: torch.device,
+    order: torch.Tensor,
     epoch: int,
 ) -> float:
-    """One pass over the training windows in a seeded order; the batches' mean MSE."""
+    """One epoch over the training windows at positions `order`; the batches' mean MSE."""
     model.train()
-    order = torch.randperm(len(train), generator=generator).to(device)
-    total = torch.zeros((), device=device)
+    total = torch.zeros((), device=order.device)
     for index in order.split(batch_size):
         inputs, targets = train.batch(index)
         loss = nn.functional.mse_loss(model(inputs), targets)
@@ -165,7 +187,7 @@ def _train_epoch(
         optimizer.step()
         total += loss.detach()
     # One host sync per epoch rather than per batch: a NaN anywhere makes the sum NaN.
-    mean = float(total) / math.ceil(len(train) / batch_size)  # mean of the batches' MSEs
+    mean = float(total) / math.ceil(len(order) / batch_size)  # mean of the batches' MSEs
     _check_finite(mean, "training", epoch)
     return mean
 

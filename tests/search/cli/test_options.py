@@ -12,10 +12,10 @@ COMMAND = (
     "--strategy grid --trials 7 --study s --storage sqlite:///x.db --warm-start earlier "
     "--warm-start-storage sqlite:///earlier.db --data load.csv --id-col id "
     "--target load --features a,b --time-col day --date-format %d.%m.%Y --horizon 3 "
-    "--seq-len 14 --split 0.6,0.2,0.2 --epochs 2 --work-budget 0 --min-epochs 1 --folds 2 "
-    "--patience 1 --trial-seconds 2.5 --pruner none --refit --cost-aware --space full "
-    f"--arch bilstm --seed 9 --timeout 60 --device cpu --workers {CHANGED.workers} --season 7 "
-    "--quiet --debug"
+    "--seq-len 14 --split 0.6,0.2,0.2 --epochs 2 --work-budget 0 --min-epochs 1 "
+    "--epoch-windows 0 --folds 2 --patience 1 --trial-seconds 2.5 --pruner none --refit "
+    f"--cost-aware --space full --arch bilstm --seed 9 --timeout 60 --device cpu --workers "
+    f"{CHANGED.workers} --season 7 --quiet --debug"
 )
 
 

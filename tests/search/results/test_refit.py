@@ -4,6 +4,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,8 +13,13 @@ import pytest
 import torch
 
 from search.cli.main import main
+from search.data.series import load_series
+from search.data.windows import ForecastDataset
 from search.store import schema
+from search.training.budget import TrialBudget
 from search.training.checkpoint import decode
+from search.training.recipe import build_forecaster, train_settings
+from search.training.train import fit
 from tests.search.conftest import artifact_dir, writable_copy
 
 # A few trials on the bundled data whose best trains for many epochs, so a refit lasts seconds.
@@ -120,3 +126,37 @@ def test_a_new_refit_makes_the_stored_score_stale(searched, tmp_path: Path) -> N
     after = optuna.load_study(study_name=name, storage=url).user_attrs[schema.TEST_SCORE]
     assert after["refit_checkpoint"] == "another-refit"
     assert after["refit"]["mse"] == pytest.approx(before["refit"]["mse"])
+
+
+def test_the_refit_trains_the_best_trials_epochs_of_at_most_epoch_windows(
+    series_csv: Path, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    run = [
+        "--data", str(series_csv), "--storage", url, "--study", "b", "--space", "small",
+        "--trials", "1", "--epochs", "3", "--work-budget", "0", "--seq-len", "14",
+        "--pruner", "none", "--quiet", "--workers", "1", "--season", "1", "--refit",
+        "--epoch-windows", "50",
+    ]  # fmt: skip
+    assert main(run) == 0
+    handed = tmp_path / "refit.pt"
+    assert main(["export", "b", "--storage", url, "--refit", "--out", str(handed)]) == 0
+    refit = decode(handed)
+    seed = optuna.load_study(study_name="b", storage=url).best_trial.user_attrs[schema.SEED]
+    dataset = ForecastDataset(load_series(series_csv))
+    windows = dataset.refit_windows(14)
+    assert len(windows) > 50
+
+    def refit_with(epoch_windows: int | None) -> dict[str, torch.Tensor]:
+        budget = TrialBudget(None, 3, 3, 1, None, min_epochs=1, epoch_windows=epoch_windows)
+        torch.manual_seed(seed)
+        model = build_forecaster(refit.hyperparameters, dataset)
+        settings = train_settings(refit.hyperparameters, budget, seed, model, len(windows))
+        stop_after = int(refit.provenance["epochs"])
+        return fit(model, windows, None, replace(settings, stop_after=stop_after)).state_dict
+
+    def same(state: dict[str, torch.Tensor]) -> bool:
+        return all(torch.equal(state[key], refit.state_dict[key]) for key in state)
+
+    assert same(refit_with(50))
+    assert not same(refit_with(None))  # whole epochs of the train + validation windows

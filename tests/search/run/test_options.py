@@ -24,6 +24,7 @@ CHANGED = SearchOptions(
     epochs=2,
     work_budget=None,
     min_epochs=1,
+    epoch_windows=None,
     folds=2,
     patience=1,
     trial_seconds=2.5,

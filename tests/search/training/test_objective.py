@@ -24,7 +24,15 @@ def objective() -> optuna.study.study.ObjectiveFuncType:
     return make_objective(
         SPACE,
         dataset,
-        TrialBudget(work=None, epochs=3, patience=3, folds=1, trial_seconds=None, min_epochs=1),
+        TrialBudget(
+            work=None,
+            epochs=3,
+            patience=3,
+            folds=1,
+            trial_seconds=None,
+            min_epochs=1,
+            epoch_windows=None,
+        ),
         {"seq_len": 13},
         study_seed=0,
     )
@@ -81,6 +89,7 @@ def folded(
             folds=folds,
             trial_seconds=None,
             min_epochs=1,
+            epoch_windows=None,
         ),
         {"seq_len": 13},
         study_seed=0,

@@ -28,7 +28,15 @@ def dataset() -> ForecastDataset:
 
 
 def test_same_seed_gives_bit_identical_losses(dataset: ForecastDataset) -> None:
-    budget = TrialBudget(work=None, epochs=3, patience=3, folds=1, trial_seconds=None, min_epochs=1)
+    budget = TrialBudget(
+        work=None,
+        epochs=3,
+        patience=3,
+        folds=1,
+        trial_seconds=None,
+        min_epochs=1,
+        epoch_windows=None,
+    )
     first = train_trial(whole(SMALL), dataset, budget, seed=7)
     second = train_trial(whole(SMALL), dataset, budget, seed=7)
     other = train_trial(whole(SMALL), dataset, budget, seed=8)
@@ -40,7 +48,15 @@ def test_best_epoch_weights_reproduce_the_best_loss(dataset: ForecastDataset) ->
     result = train_trial(
         whole(SMALL),
         dataset,
-        TrialBudget(work=None, epochs=4, patience=4, folds=1, trial_seconds=None, min_epochs=1),
+        TrialBudget(
+            work=None,
+            epochs=4,
+            patience=4,
+            folds=1,
+            trial_seconds=None,
+            min_epochs=1,
+            epoch_windows=None,
+        ),
         seed=1,
     )
     assert result.best_loss == min(result.history)
@@ -58,7 +74,7 @@ def test_learns_the_co2_season_better_than_persistence(dataset: ForecastDataset)
     result = train_trial(
         whole(hyper, 52),
         dataset,
-        TrialBudget(None, 8, 8, folds=1, trial_seconds=None, min_epochs=1),
+        TrialBudget(None, 8, 8, folds=1, trial_seconds=None, min_epochs=1, epoch_windows=None),
         seed=0,
     )
     assert result.best_loss < 0.9 * persistence
@@ -71,7 +87,7 @@ def test_early_stopping_stops_after_patience_epochs_without_improvement(
     result = train_trial(
         whole({**SMALL, "learning_rate": 0.0}, 26),
         dataset,
-        TrialBudget(None, 20, 2, folds=1, trial_seconds=None, min_epochs=1),
+        TrialBudget(None, 20, 2, folds=1, trial_seconds=None, min_epochs=1, epoch_windows=None),
         seed=0,
     )
     assert result.best_epoch == 1
@@ -93,7 +109,7 @@ def test_callback_sees_every_epoch_and_can_stop_training(dataset: ForecastDatase
         train_trial(
             whole(SMALL, 26),
             dataset,
-            TrialBudget(None, 5, 5, folds=1, trial_seconds=None, min_epochs=1),
+            TrialBudget(None, 5, 5, folds=1, trial_seconds=None, min_epochs=1, epoch_windows=None),
             0,
             on_epoch,
         )
@@ -107,7 +123,7 @@ def test_diverging_training_is_a_trial_failure_not_a_crash(dataset: ForecastData
         train_trial(
             whole(hyper, 26),
             dataset,
-            TrialBudget(None, 5, 5, folds=1, trial_seconds=None, min_epochs=1),
+            TrialBudget(None, 5, 5, folds=1, trial_seconds=None, min_epochs=1, epoch_windows=None),
             seed=0,
         )
 
@@ -122,7 +138,7 @@ def test_every_optimizer_and_scheduler_trains(
     result = train_trial(
         whole(hyper, 26),
         dataset,
-        TrialBudget(None, 3, 3, folds=1, trial_seconds=None, min_epochs=1),
+        TrialBudget(None, 3, 3, folds=1, trial_seconds=None, min_epochs=1, epoch_windows=None),
         seed=0,
     )
     assert math.isfinite(result.best_loss)
@@ -150,7 +166,7 @@ def test_searched_architecture_is_the_one_trained(dataset: ForecastDataset) -> N
     result = train_trial(
         whole(hyper, 52),
         dataset,
-        TrialBudget(None, 1, 1, folds=1, trial_seconds=None, min_epochs=1),
+        TrialBudget(None, 1, 1, folds=1, trial_seconds=None, min_epochs=1, epoch_windows=None),
         seed=0,
     )
     assert any(key.startswith("score.") for key in result.state_dict)  # attention's scorer
@@ -162,7 +178,7 @@ def test_a_time_limit_ends_training_after_the_epoch_that_passes_it(
     limited = train_trial(
         whole(SMALL, 26),
         dataset,
-        TrialBudget(None, 5, 5, folds=1, trial_seconds=1e-6, min_epochs=1),
+        TrialBudget(None, 5, 5, folds=1, trial_seconds=1e-6, min_epochs=1, epoch_windows=None),
         seed=0,
     )
     assert limited.epochs_run == 1 and limited.stopped_by == "time"
@@ -170,7 +186,7 @@ def test_a_time_limit_ends_training_after_the_epoch_that_passes_it(
     full = train_trial(
         whole(SMALL, 26),
         dataset,
-        TrialBudget(None, 2, 5, folds=1, trial_seconds=3600, min_epochs=1),
+        TrialBudget(None, 2, 5, folds=1, trial_seconds=3600, min_epochs=1, epoch_windows=None),
         seed=0,
     )
     assert full.epochs_run == 2 and full.stopped_by == "epochs"
