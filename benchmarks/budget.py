@@ -1,21 +1,40 @@
-"""How many epochs rank configurations on a larger series: the evidence for --work-budget.
+"""How the work budget ranks configurations on a long series, and what the default search costs
+there: the evidence for --min-epochs and --epoch-windows.
 
-    python benchmarks/budget.py [--rows 14400] [--configs 6] [--epochs 12]
+    python benchmarks/budget.py [--rows 14400] [--configs 6] [--epochs 12] [--search] [--trials 30]
 
 Builds an hourly series of `--rows` rows (daily and weekly seasons, a slow trend, AR(1) noise;
-seeded), horizon 24, and trains `--configs` configurations drawn from the `seed` space (seeded
-random draws) for `--epochs` epochs each with no early stopping, one thread. Prints each
-configuration's best validation MSE after 1, 2, 3, 5, 10 ... epochs and its seconds per epoch,
-then the Spearman rank correlation between the ranking after k epochs and after all of them: the
-budget must give enough epochs for that ranking to hold. Also prints how many epochs the default
-work budget gives each configuration here.
+seeded), horizon 24, and trains `--configs` configurations drawn from the space (seeded random
+draws), one thread, three ways:
+
+- longer training, the reference: `--epochs` whole epochs each, no early stopping. Prints each
+  configuration's best validation MSE after 1, 2, 3, 5, 10 ... epochs and its seconds per epoch,
+  and the Spearman rank correlation of the ranking after k epochs with the one after all of them;
+- the default budget (SearchOptions(): work budget, floor, cap and patience, in epochs of at most
+  --epoch-windows windows);
+- the same budget in whole epochs (--epoch-windows 0, the behaviour before that option).
+
+Prints each configuration's epochs, seconds and best validation MSE under both budgets, and the
+Spearman rank correlation of each budget's ranking with the reference's.
+
+With `--search`, also runs the default search (`lstm-search --data <series> --horizon 24 --trials
+N`, its default workers) with the default --epoch-windows and with --epoch-windows 0, in studies
+of their own, and prints each one's wall time, best validation MSE, and its handed model's test
+MSE and skill against persistence and against the best baseline.
+
+The output also goes to `--out` (benchmarks/results/budget.txt) with the commit and the machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import platform
+import subprocess
+import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -26,11 +45,14 @@ import torch
 from search.data.series import load_series
 from search.data.windows import ForecastDataset
 from search.run.options import SearchOptions
+from search.store import FINISHED, read_test_score
 from search.training.budget import TrialBudget
 from search.training.hyperparameters import load_search_space, with_defaults
 from search.training.objective import train_trial
 
 CHECKPOINTS = (1, 2, 3, 5, 10, 15, 20, 30)
+HORIZON = 24
+RESULTS = Path(__file__).parent / "results" / "budget.txt"
 
 
 def hourly_series(rows: int, folder: Path) -> Path:
@@ -60,59 +82,144 @@ def spearman(a: list[float], b: list[float]) -> float:
     return float(np.corrcoef(ra, rb)[0, 1])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=14_400)
-    parser.add_argument("--configs", type=int, default=6)
-    parser.add_argument("--epochs", type=int, default=12)
-    args = parser.parse_args()
-    torch.set_num_threads(1)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+def ranking(args: argparse.Namespace, dataset: ForecastDataset, say: list[str]) -> None:
+    """The reference curves, both budgets' results, and their rank agreement with the reference."""
     defaults = SearchOptions()
-    co2 = ForecastDataset(load_series())
-    co2_windows = len(co2.windows(defaults.seq_len)["train"])
-    with tempfile.TemporaryDirectory() as folder:
-        dataset = ForecastDataset(load_series(hourly_series(args.rows, Path(folder))), 24)
     windows = len(dataset.windows(defaults.seq_len)["train"])
-    print(
-        f"the {args.rows:,}-row hourly series: {windows:,} training windows, horizon 24 "
-        f"(CO2: {co2_windows:,}); work budget {defaults.work_budget:.0e} parameter-windows"
+    bounded = TrialBudget(
+        defaults.work_budget,
+        defaults.epochs,
+        defaults.patience,
+        1,
+        None,
+        defaults.min_epochs,
+        defaults.epoch_windows,
     )
-    space = load_search_space("seed")
+    budgets = {"bounded": bounded, "whole": replace(bounded, epoch_windows=None)}
+    reference = TrialBudget(None, args.epochs, args.epochs, 1, None, 1, None)
+    space = load_search_space(args.space)
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
     fixed = {"arch": defaults.arch, "seq_len": defaults.seq_len}
-    plan = TrialBudget(None, args.epochs, args.epochs, 1, None, min_epochs=1)
-    # The epochs the work budget alone buys (no floor): what this benchmark set MIN_EPOCHS by.
-    default = TrialBudget(
-        defaults.work_budget, defaults.epochs, defaults.patience, 1, None, min_epochs=1
-    )
     shown = [k for k in CHECKPOINTS if k <= args.epochs]
     curves: list[list[float]] = []
-    print(f"{'config':<44} " + " ".join(f"{f'ep{k}':>7}" for k in shown) + "  s/epoch  budget")
+    finals: dict[str, list[float]] = {name: [] for name in budgets}
+    say.append(
+        f"rank agreement: {args.configs} configurations of the {args.space} space; reference "
+        f"{args.epochs} whole epochs of {windows:,} windows, no early stopping; default budget in "
+        f"epochs of {bounded.epoch_size(windows):,} windows (bounded) and of {windows:,} (whole)"
+    )
+    say.append(
+        f"{'config':<44} "
+        + " ".join(f"{f'ep{k}':>7}" for k in shown)
+        + "  s/epoch | bounded: epochs   s    val | whole: epochs   s    val"
+    )
     for number in range(args.configs):
-        trial = study.ask()
-        config = with_defaults(space.suggest(trial), fixed)
+        config = with_defaults(space.suggest(study.ask()), fixed)
         started = time.perf_counter()
-        result = train_trial(config, dataset, plan, seed=number)
+        result = train_trial(config, dataset, reference, seed=number)
         per_epoch = (time.perf_counter() - started) / result.epochs_run
-        best_so_far = list(np.minimum.accumulate(result.history))
-        curves.append(best_so_far)
+        curves.append(list(np.minimum.accumulate(result.history)))
+        cells = []
+        for name, budget in budgets.items():
+            started = time.perf_counter()
+            trained = train_trial(config, dataset, budget, seed=number)
+            seconds = time.perf_counter() - started
+            finals[name].append(trained.best_loss)
+            cells.append(f"{trained.epochs_run:>14} {seconds:5.0f} {trained.best_loss:6.4f}")
         label = (
             f"h{config['hidden_size']} l{config['num_layers']} d{config['dropout']:.2f} "
             f"lr{config['learning_rate']:.4f} b{config['batch_size']}"
         )
-        allotted = default.epochs_for(result.param_count, windows)
-        print(
+        say.append(
             f"{label:<44} "
-            + " ".join(f"{best_so_far[k - 1]:7.4f}" for k in shown)
-            + f"  {per_epoch:7.1f}  {allotted:6d}",
-            flush=True,
+            + " ".join(f"{curves[-1][k - 1]:7.4f}" for k in shown)
+            + f"  {per_epoch:7.1f} | "
+            + " | ".join(cells)
         )
+        print(say[-1], flush=True)
     final = [curve[-1] for curve in curves]
-    correlations = "  ".join(
-        f"ep{k} {spearman([c[k - 1] for c in curves], final):.2f}" for k in shown
+    say.append(
+        f"Spearman with the ranking after {args.epochs} epochs: "
+        + "  ".join(f"ep{k} {spearman([c[k - 1] for c in curves], final):.2f}" for k in shown)
     )
-    print(f"Spearman rank correlation with the ranking after {args.epochs} epochs: {correlations}")
+    say.append(
+        "Spearman of the default budget's ranking with the reference: "
+        + "  ".join(f"{name} {spearman(losses, final):.2f}" for name, losses in finals.items())
+    )
+    print("\n".join(say[-2:]), flush=True)
+
+
+def search(args: argparse.Namespace, csv: Path, root: Path, say: list[str]) -> None:
+    """The default search with the default --epoch-windows and with whole epochs, side by side."""
+    url = f"sqlite:///{root / 'studies.db'}"
+    say.append(f"the default search, {args.trials} trials, --space {args.space}:")
+    for label, extra in (("default", []), ("--epoch-windows 0", ["--epoch-windows", "0"])):
+        name = f"budget-{len(extra)}"
+        command = [sys.executable, "-m", "search", "--data", str(csv), "--horizon", str(HORIZON)]
+        command += ["--trials", str(args.trials), "--space", args.space, "--quiet"]
+        command += ["--study", name, "--storage", url, *extra]
+        started = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        wall = time.perf_counter() - started
+        study = optuna.load_study(study_name=name, storage=url)
+        done = len(study.get_trials(deepcopy=False, states=FINISHED))
+        score = read_test_score(study.user_attrs)
+        assert score is not None  # every finished search is scored
+        model = score.model
+        say.append(
+            f"{label:<18} wall {wall / 60:5.1f} min, {done} trials, best validation MSE "
+            f"{study.best_value:.4f}, test MSE {model.metrics['mse']:.4f}, skill "
+            f"{model.skill:.3f} against persistence, {model.skill_vs_best_baseline:.3f} against "
+            f"{score.best_baseline}"
+        )
+        print(say[-1], flush=True)
+
+
+def machine() -> str:
+    """The commit and the machine the figures were measured on."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).parent,
+    ).stdout.strip()
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (
+        f"commit {commit or 'unknown'}; {platform.platform()}; "
+        f"{platform.processor() or platform.machine()}, {cores} cores; torch {torch.__version__}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=14_400)
+    parser.add_argument("--configs", type=int, default=6)
+    parser.add_argument("--epochs", type=int, default=12, help="the reference's whole epochs")
+    parser.add_argument("--space", default="seed")
+    parser.add_argument("--search", action="store_true", help="also run the default search")
+    parser.add_argument("--trials", type=int, default=30)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    say = [machine(), "python benchmarks/budget.py " + " ".join(sys.argv[1:])]
+    co2 = ForecastDataset(load_series())
+    seq_len = SearchOptions().seq_len
+    with tempfile.TemporaryDirectory() as folder:
+        csv = hourly_series(args.rows, Path(folder))
+        dataset = ForecastDataset(load_series(csv), HORIZON)
+        say.append(
+            f"the {args.rows:,}-row hourly series: "
+            f"{len(dataset.windows(seq_len)['train']):,} training windows, horizon {HORIZON} "
+            f"(CO2: {len(co2.windows(seq_len)['train']):,})"
+        )
+        print("\n".join(say), flush=True)
+        ranking(args, dataset, say)
+        if args.search:
+            search(args, csv, Path(folder), say)
+    args.out.parent.mkdir(exist_ok=True)
+    args.out.write_text("\n".join(say) + "\n")
 
 
 if __name__ == "__main__":
