@@ -43,7 +43,7 @@ def one_epoch(dataset: ForecastDataset, hidden: int, layers: int, batch: int) ->
     torch.manual_seed(0)
     model = build_forecaster(config, dataset)
     train, val = dataset.folds(SEQ_LEN, 1)[0]
-    budget = TrialBudget(None, 1, 1, 1, None, 1)
+    budget = TrialBudget(None, 1, 1, 1, None, 1, None)
     result = fit(model, train, val, train_settings(config, budget, 0, model, len(train)))
     return sum(p.numel() for p in model.parameters()), result.seconds
 

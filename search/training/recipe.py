@@ -118,7 +118,8 @@ def planned_cost(
                 model = build_model(str(config["arch"]), model_config(config, dataset))
             parameters = sum(p.numel() for p in model.parameters())
             epochs = budget.epochs_for(parameters, train_windows)
-            known[key] = float(epochs * train_windows * (parameters + WINDOW_OVERHEAD))
+            windows = budget.epoch_size(train_windows)
+            known[key] = float(epochs * windows * (parameters + WINDOW_OVERHEAD))
         return known[key]
 
     return cost
