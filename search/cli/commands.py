@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import optuna
-import pandas as pd
-from torch import nn
 
 from search.cli.parsing import (
     add_data_options,
@@ -20,16 +18,14 @@ from search.cli.parsing import (
     study_parser,
     writing,
 )
-from search.cli.summary import score_table, table, trials_frame, trials_table
-from search.data import Scaling, Series, frequency
-from search.errors import ConfigError, DataError
+from search.console import score_table, table, trials_frame, trials_table
 from search.results import (
     METRICS,
     best_score,
+    forecast_study,
     handed_model,
     require_best,
     study_dataset,
-    study_series,
 )
 from search.store import (
     best_trial,
@@ -42,7 +38,7 @@ from search.store import (
     storage_url,
 )
 from search.text import printable
-from search.training import Checkpoint, encode, forecast_next, rebuild
+from search.training import encode
 
 SKILLS = ("skill", "skill_vs_best_baseline")
 """Of the model export and predict hand out (the selected trial's), in the studies table."""
@@ -168,74 +164,29 @@ def predict(argv: Sequence[str]) -> int:
     add_refit(parser)
     args = parser.parse_args(argv)
     study, url = open_named_study(args)
-    _, checkpoint, what = handed_model(study, url, args.refit)
-    series = study_series(study, args.data)
-    parts = series.parts
-    if args.series is not None:
-        if not series.ids:
-            raise ConfigError(
-                f"study {args.study!r} was searched on one series, not a panel; drop --series"
-            )
-        checkpoint.series_scaling(args.series)  # refuses a series the model was not trained on
-        parts = [part for part in parts if part[0] == args.series]
-        if not parts:
-            raise DataError(
-                f"series {args.series!r} is not in the data; pass --data with a file that has it"
-            )
-    model = rebuild(checkpoint)
-    frames, left_out = [], []
-    trained_on = () if isinstance(checkpoint.scaling, Scaling) else checkpoint.scaling
-    for name, start, stop in parts:
-        if series.ids and name not in trained_on:
-            left_out.append(name)  # left out of the search, so the model has no scaling for it
-            continue
-        frames.append(_forecast_frame(checkpoint, model, series, name, start, stop))
-    forecast = pd.concat(frames)
+    made = forecast_study(study, url, args.data, args.series, args.refit)
+    forecast, series = made.frame, made.series
     if args.out:
         with writing(args.out, "--out"):
             forecast.to_csv(args.out, index=not series.ids)
         print(f"forecast: {args.out}")
     if series.ids:
-        skipped = f"; not forecast (left out of the search): {', '.join(left_out)}"
+        skipped = f"; not forecast (left out of the search): {', '.join(made.left_out)}"
         print(
             f"{printable(study.study_name)}: forecast of {printable(series.target)} for "
-            f"{len(frames)} series by {what}{skipped if left_out else ''}"
+            f"{forecast[series.id_col].nunique()} series by "
+            f"{made.what}{skipped if made.left_out else ''}"
         )
         print(forecast.to_string(index=False))
         return 0
     last = series.time[-1] if series.time is not None else f"row {len(series.values)}"
     print(
         f"{printable(study.study_name)}: forecast of {printable(series.target)} after {last} by "
-        f"{what}, "
+        f"{made.what}, "
         f"where the last observed value is {series.values[-1, 0]:.6g}"
     )
     print(forecast.to_string())
     return 0
-
-
-def _forecast_frame(
-    checkpoint: Checkpoint, model: nn.Module, series: Series, name: str, start: int, stop: int
-) -> pd.DataFrame:
-    """The forecast after one series' last row: a row per step, with its time where known and,
-    for a panel, the series id (long format)."""
-    values = series.values[start:stop]
-    seq_len = checkpoint.seq_len
-    if len(values) <= seq_len:
-        where = f"series {name!r} has" if series.ids else "the data has"
-        raise DataError(
-            f"the model reads {seq_len + 1} rows but {where} {len(values)}; pass a longer --data "
-            "file"
-        )
-    forecast = pd.DataFrame(
-        {series.target: forecast_next(checkpoint, values, name if series.ids else None, model)}
-    )
-    forecast.index = pd.RangeIndex(1, len(forecast) + 1, name="step")
-    if series.time is not None:
-        forecast.insert(0, "time", future_times(series.time[start:stop], len(forecast)))
-    if series.ids:
-        forecast = forecast.reset_index()
-        forecast.insert(0, str(series.id_col), name)
-    return forecast
 
 
 def add_refit(parser: argparse.ArgumentParser) -> None:
@@ -246,9 +197,3 @@ def add_refit(parser: argparse.ArgumentParser) -> None:
         help="use the best configuration's refit on train + validation rather than the best "
         "trial's own model (default: the trial's own; see the README's score table)",
     )
-
-
-def future_times(time: pd.DatetimeIndex, steps: int) -> pd.DatetimeIndex:
-    """The `steps` timestamps after the last one, at the series' own frequency."""
-    step = frequency(time) or (time[-1] - time[-2])
-    return pd.date_range(time[-1], periods=steps + 1, freq=step)[1:]

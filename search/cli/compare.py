@@ -20,8 +20,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from search.cli.options import search_options, search_parser
 from search.cli.plots import BestSoFar, best_so_far, plot_best_so_far
-from search.cli.progress import run_with_progress
-from search.cli.summary import table
+from search.console import Printer, table
 from search.data import data_name
 from search.errors import ConfigError
 from search.run import (
@@ -33,6 +32,7 @@ from search.run import (
     plan,
     positive_int,
     prestarted,
+    watched_trials,
 )
 from search.store import FINISHED, masked, read_target
 from search.strategies import STRATEGIES
@@ -174,7 +174,7 @@ def _run_one(checked: Plan) -> None:
     started = time.monotonic()
     with prestarted(checked.options.workers) as pool:
         search = open_search(checked)
-        run_with_progress(search, pool)
+        watched_trials(search, pool, Printer(checked.options.quiet))
     # Stored on the study, as a search's end does.
     held_out_score(search, best_model(search))
     finished = len(_trials(storage, name, FINISHED))

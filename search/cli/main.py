@@ -16,7 +16,7 @@ from search.cli.compare import compare
 from search.cli.dashboard import dashboard
 from search.cli.options import search_options, search_parser
 from search.cli.report import report
-from search.cli.search import run_search
+from search.cli.search import search_command
 from search.cli.serve import serve
 from search.errors import ConfigError
 from search.run import guarded
@@ -29,7 +29,7 @@ def run_search_command(argv: Sequence[str]) -> int:
         f"Commands: {', '.join(COMMANDS)} (lstm-search COMMAND --help for each)."
     )
     args = search_parser("lstm-search", description).parse_args(argv)
-    return run_search(search_options(args))
+    return search_command(search_options(args))
 
 
 COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from search.results.best import BestModel, read_best, require_best
 from search.results.evaluation import MODELS, HeldOutForecasts, errors
+from search.results.forecast import Forecast, forecast_study
 from search.results.metrics import METRICS, SERIES_METRIC, Metric, Windows, aggregation
 from search.results.note import write_note
 from search.results.refit import refit_best
@@ -23,6 +24,7 @@ __all__ = [
     "MODELS",
     "SERIES_METRIC",
     "BestModel",
+    "Forecast",
     "HeldOutForecasts",
     "Metric",
     "Windows",
@@ -31,6 +33,7 @@ __all__ = [
     "best_score",
     "errors",
     "fit_baselines",
+    "forecast_study",
     "forecasters",
     "handed_model",
     "read_best",

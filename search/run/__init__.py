@@ -12,17 +12,22 @@ from search.run.driver import (
     plan,
     refit_due,
     run_to_target,
+    trial_objective,
 )
-from search.run.options import SearchOptions, declared
+from search.run.flow import Outcome, Watcher, run_search, watched_trials
+from search.run.options import Option, SearchOptions, declared
 from search.run.pool import WorkerPool, prestarted
 from search.run.process import guarded
 from search.run.values import positive_int
 
 __all__ = [
+    "Option",
+    "Outcome",
     "Plan",
     "Search",
     "SearchOptions",
     "Stage",
+    "Watcher",
     "WorkerPool",
     "best_model",
     "declared",
@@ -33,5 +38,8 @@ __all__ = [
     "positive_int",
     "prestarted",
     "refit_due",
+    "run_search",
     "run_to_target",
+    "trial_objective",
+    "watched_trials",
 ]

@@ -102,38 +102,8 @@ class Search:
 
 def plan(options: SearchOptions) -> Plan:
     """Every check that can refuse a search: space, data, windows, the stored configuration."""
-    # Before any tensor work: the dataset's tensors are built with the thread budget too.
-    set_threads(THREADS_PER_WORKER)
-    space = load_search_space(options.space)
-    series = load_series(
-        options.data,
-        options.target,
-        options.features,
-        options.time_col,
-        options.date_format,
-        options.id_col,
-    )
-    longest = longest_seq_len(space, options.seq_len)
-    dataset = ForecastDataset(
-        series, options.horizon, options.split, resolve_device(options.device), longest
-    )
-    folds_needed = MIN_FOLDS.get(options.pruner, 1)
-    if options.folds < folds_needed:
-        raise ConfigError(
-            f"--pruner {options.pruner} judges whole folds and needs --folds {folds_needed} or "
-            f"more, but got --folds {options.folds}; raise --folds or use --pruner hyperband"
-        )
-    train_windows = len(dataset.windows(longest)["train"])  # refuses too short a series
-    dataset.folds(longest, options.folds)  # refuses more folds than validation windows
-    budget = TrialBudget(
-        options.work_budget,
-        options.epochs,
-        options.patience,
-        options.folds,
-        options.trial_seconds,
-        options.min_epochs,
-        options.epoch_windows,
-    )
+    space, dataset, train_windows, budget = trained_on(options)
+    series = dataset.series
     config = study_config(options, dataset, space, budget)
     cost = (
         planned_cost(dataset, budget, fixed_choices(config), train_windows)
@@ -186,6 +156,72 @@ def plan(options: SearchOptions) -> Plan:
     )
 
 
+def trained_on(options: SearchOptions) -> tuple[Space, ForecastDataset, int, TrialBudget]:
+    """What every trial of a search trains on, checked: the space, the dataset, the training
+    windows of its longest input window, and each trial's budget."""
+    # Before any tensor work: the dataset's tensors are built with the thread budget too.
+    set_threads(THREADS_PER_WORKER)
+    space = load_search_space(options.space)
+    series = load_series(
+        options.data,
+        options.target,
+        options.features,
+        options.time_col,
+        options.date_format,
+        options.id_col,
+    )
+    longest = longest_seq_len(space, options.seq_len)
+    dataset = ForecastDataset(
+        series, options.horizon, options.split, resolve_device(options.device), longest
+    )
+    folds_needed = MIN_FOLDS.get(options.pruner, 1)
+    if options.folds < folds_needed:
+        raise ConfigError(
+            f"--pruner {options.pruner} judges whole folds and needs --folds {folds_needed} or "
+            f"more, but got --folds {options.folds}; raise --folds or use --pruner hyperband"
+        )
+    train_windows = len(dataset.windows(longest)["train"])  # refuses too short a series
+    dataset.folds(longest, options.folds)  # refuses more folds than validation windows
+    budget = TrialBudget(
+        options.work_budget,
+        options.epochs,
+        options.patience,
+        options.folds,
+        options.trial_seconds,
+        options.min_epochs,
+        options.epoch_windows,
+    )
+    return space, dataset, train_windows, budget
+
+
+def trial_objective(options: SearchOptions) -> Objective:
+    """The objective a search's trials run, for any Optuna study: nothing is stored, and no
+    model is kept (there is no artifact store)."""
+    space, dataset, _, budget = trained_on(options)
+    config = study_config(options, dataset, space, budget)
+    return _objective(options, space, dataset, budget, config, None)
+
+
+def _objective(
+    options: SearchOptions,
+    space: Space,
+    dataset: ForecastDataset,
+    budget: TrialBudget,
+    config: StudyConfig,
+    artifacts: ArtifactStore | None,
+) -> Objective:
+    return make_objective(
+        space,
+        dataset,
+        budget,
+        fixed_choices(config),
+        options.seed,
+        artifacts,
+        on_epoch=raise_if_stopped,
+        per_fold=options.pruner in PER_FOLD,
+    )
+
+
 def open_search(checked: Plan) -> Search:
     """Create or load the planned study (the first write) and its objective."""
     options = checked.options
@@ -211,15 +247,8 @@ def open_search(checked: Plan) -> Search:
         options.season,
         checked.dataset,
     )
-    objective = make_objective(
-        checked.space,
-        checked.dataset,
-        budget,
-        fixed_choices(checked.config),
-        options.seed,
-        checked.artifacts,
-        on_epoch=raise_if_stopped,
-        per_fold=options.pruner in PER_FOLD,
+    objective = _objective(
+        options, checked.space, checked.dataset, budget, checked.config, checked.artifacts
     )
     return Search(checked, study, objective)
 

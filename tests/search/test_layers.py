@@ -2,7 +2,8 @@
 workers stay lean.
 
 Layers, bottom up: the shared errors and seeds; data; store; strategies; training; results; run;
-cli. A module may import its own layer and the ones below, never one above; no two modules
+console (what a person reads); the two doors, the Python API and the CLI, which never import
+each other. A module may import its own layer and the ones below, never one above; no two modules
 import each other, directly or around a loop. Each sub-package has a face (its `__init__.py`
 and `__all__`): code outside the package imports the face, never a module behind it. Tests and
 benchmarks may reach the modules behind a face: they test and measure those modules.
@@ -27,7 +28,8 @@ LAYERS = [
     ("search.training",),
     ("search.results",),
     ("search.run",),
-    ("search.cli",),
+    ("search.console",),
+    ("search.api", "search.cli"),
     ("search.__main__",),
 ]
 
@@ -72,6 +74,19 @@ def test_a_module_imports_nothing_from_a_layer_above_its_own(module: str) -> Non
         return
     above = sorted(name for name in imports(module) if (rank(name) or 0) > own)
     assert not above, f"{module} (layer {own}) imports {above} from a layer above"
+
+
+@pytest.mark.parametrize("door", ["search.api", "search.cli"])
+def test_the_api_and_the_cli_never_import_each_other(door: str) -> None:
+    other = "search.cli" if door == "search.api" else "search.api"
+    reached = sorted(
+        name
+        for module in MODULES
+        if rank(module) == rank(door) and (module == door or module.startswith(door + "."))
+        for name in imports(module)
+        if name == other or name.startswith(other + ".")
+    )
+    assert not reached, f"{door} imports {reached}; share it through a lower layer instead"
 
 
 def test_every_module_belongs_to_a_layer() -> None:

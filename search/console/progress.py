@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import sys
-from collections.abc import Callable
 from types import TracebackType
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 from tqdm import tqdm
 
-from search.run import Search, Stage, WorkerPool, run_to_target
+from search.run import Stage
 from search.store import best_trial, counts, schema
 from search.text import printable
 
@@ -96,42 +94,6 @@ def _compact(value: object) -> str:
     return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
-def run_with_progress(search: Search, pool: WorkerPool) -> int:
-    """Run the search to its target under a progress bar, with the notes a user needs on
-    stderr; a study that already has its target runs nothing. Return the finished trials."""
-    checked, options = search.plan, search.plan.options
-    finished = counts(search.study).finished
-    if finished >= checked.target:
-        return finished
-    cores = os.cpu_count() or 1
-    if options.workers > cores:
-        print(
-            f"note: {options.workers} workers on {cores} cores compete for the CPU; "
-            f"--workers {cores} finishes sooner",
-            file=sys.stderr,
-        )
-    with Progress(search.study, checked.target, quiet=options.quiet) as progress:
-        finished = run_to_target(search, progress.update, pool, _worker_exited)
-    if finished < checked.target:
-        print(
-            f"stopped at {finished} of {checked.target} trials (timeout); run the same command "
-            "again to continue",
-            file=sys.stderr,
-        )
-    return finished
-
-
-def end_of_run(quiet: bool) -> Callable[[Stage, FrozenTrial], None]:
-    """What the user reads once the trials are done: a line as each stage of the end begins."""
-
-    def announce(stage: Stage, trial: FrozenTrial) -> None:
-        # The refit can take minutes, and --quiet has always said when it runs.
-        if not quiet or stage == "refit":
-            print(stage_line(stage, trial), flush=True)
-
-    return announce
-
-
 def stage_line(stage: Stage, trial: FrozenTrial) -> str:
     """What runs now that the trials are done, said as it begins."""
     if stage == "baselines":
@@ -143,8 +105,3 @@ def stage_line(stage: Stage, trial: FrozenTrial) -> str:
             "epochs"
         )
     return f"scoring trial {trial.number} on the test split"
-
-
-def _worker_exited(pid: int, code: int, trial: int | None) -> None:
-    held = "it held no trial" if trial is None else f"its trial {trial} is requeued"
-    print(f"worker {pid} exited with code {code}; {held}, the others go on", file=sys.stderr)

@@ -9,7 +9,7 @@ import optuna
 import pandas as pd
 from optuna.trial import FrozenTrial, TrialState
 
-from search.cli.progress import stop_reason
+from search.console.progress import stop_reason
 from search.data import Series, frequency
 from search.results import BestModel, aggregation, score_rows, series_rows, skill_lines, step_rows
 from search.store import DEFAULT_STORAGE, TestScore, artifact_location, masked, ranked, schema
