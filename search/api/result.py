@@ -11,9 +11,8 @@ import pandas as pd
 from torch import nn
 
 from search.api.frames import Data, data_path
-from search.results import forecast_study, handed_model
+from search.results import forecast_study, handed_module
 from search.store import TestScore
-from search.training import rebuild
 
 
 @dataclass(frozen=True, repr=False)
@@ -30,7 +29,7 @@ class SearchResult:
     @cached_property
     def model(self) -> nn.Module:
         """The selected trial's PyTorch module (its best epoch's weights), loaded on first use."""
-        return rebuild(handed_model(self.study, self.storage)[1])
+        return handed_module(self.study, self.storage)
 
     def predict(
         self,

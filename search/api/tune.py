@@ -14,7 +14,6 @@ from search.api.frames import Data, data_path
 from search.api.result import SearchResult
 from search.console import Printer, print_outcome
 from search.run import run_search
-from search.store import storage_url
 
 
 def tune(
@@ -57,7 +56,7 @@ def tune(
         best_params=dict(best.trial.params) if best is not None else {},
         score=outcome.score,
         study=outcome.search.study,
-        storage=storage_url(chosen.storage),
+        storage=outcome.search.plan.url,
     )
 
 

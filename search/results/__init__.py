@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from search.results.best import BestModel, read_best, require_best
 from search.results.evaluation import MODELS, HeldOutForecasts, errors
-from search.results.forecast import Forecast, forecast_study
+from search.results.forecast import Forecast, forecast_study, handed_module
 from search.results.metrics import METRICS, SERIES_METRIC, Metric, Windows, aggregation
 from search.results.note import write_note
 from search.results.refit import refit_best
@@ -36,6 +36,7 @@ __all__ = [
     "forecast_study",
     "forecasters",
     "handed_model",
+    "handed_module",
     "read_best",
     "record_source",
     "refit_best",

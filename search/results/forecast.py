@@ -60,6 +60,11 @@ def forecast_study(
     return Forecast(pd.concat(frames), series, what, tuple(left_out))
 
 
+def handed_module(study: optuna.Study, url: str, refit: bool = False) -> nn.Module:
+    """The PyTorch module of the model the study hands out (see `handed_model`)."""
+    return rebuild(handed_model(study, url, refit)[1])
+
+
 def _forecast_frame(
     checkpoint: Checkpoint, model: nn.Module, series: Series, name: str, start: int, stop: int
 ) -> pd.DataFrame:
