@@ -125,6 +125,12 @@ def test_a_worker_process_imports_neither_the_cli_nor_plotting_nor_what_only_res
     assert loaded_after("import search.run.worker", watched) == []
 
 
+def test_the_api_loads_on_first_use_only() -> None:
+    watched = ("search.api", "search.run", "optuna")
+    assert loaded_after("import search, search.data", watched) == []
+    assert "search.api" in loaded_after("import search; search.tune", watched)
+
+
 @pytest.mark.parametrize(
     "package",
     ["search.data", "search.store", "search.strategies", "search.training", "search.results"],
