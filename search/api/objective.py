@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import optuna
 
@@ -22,9 +23,9 @@ def objective(
     It suggests from the search space, trains with the same budget and early stopping, reports
     the validation loss each epoch (for the study's pruner) and returns the best validation MSE
     on the scaled series. `data` and `options` are those of `search.tune`; the options that
-    concern a study of ours (strategy, trials, storage, workers) are not used. No model file is
-    kept. Like the command, it trains on one CPU thread per process (torch.set_num_threads(1)).
+    concern a study of ours (strategy, trials, workers) are not used, and `storage` only says
+    where a DataFrame's CSV file goes. No model file is kept. Like the command, it trains on
+    one CPU thread per process (torch.set_num_threads(1)).
     """
-    storage = options.get("storage")
-    path = data_path(data, storage if isinstance(storage, str) else None)
-    return trial_objective(search_options({"data": path, "target": target, **options}))
+    chosen = search_options({"target": target, **options})
+    return trial_objective(replace(chosen, data=data_path(data, chosen.storage)))

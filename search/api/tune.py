@@ -6,6 +6,7 @@ import contextlib
 import time
 import warnings
 from collections.abc import Iterator
+from dataclasses import replace
 
 import optuna
 
@@ -35,9 +36,9 @@ def tune(
     (`search.errors`) with the command's messages. Nothing is printed unless `progress` is True,
     which shows what the command shows.
     """
+    started = time.monotonic()
     chosen = search_options(
         {
-            "data": data_path(data, storage),
             "target": target,
             "strategy": strategy,
             "trials": trials,
@@ -46,7 +47,8 @@ def tune(
             **options,
         }
     )
-    started = time.monotonic()
+    # Written only once every option is accepted: a refused call leaves no file behind.
+    chosen = replace(chosen, data=data_path(data, storage))
     with optuna_quiet():
         outcome = run_search(chosen, Printer(chosen.quiet) if progress else None)
     if progress:

@@ -102,7 +102,14 @@ def test_refusals_raise_the_projects_errors_with_the_commands_message(
     assert not (tmp_path / "never.db").exists()
 
 
-def test_unknown_options_and_bad_values_are_refused_naming_them(series_csv: Path) -> None:
+def test_unknown_options_and_bad_values_are_refused_naming_them(
+    series_csv: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "store").mkdir()
+    url = f"sqlite:///{tmp_path / 'store' / 'never.db'}"
+    with pytest.raises(ConfigError, match="unknown option epoch"):
+        search.tune(panel_frame(), storage=url, id_col="id", epoch=2)
+    assert list((tmp_path / "store").iterdir()) == []  # not even the frame's file
     with pytest.raises(ConfigError, match="unknown option epoch; the options are strategy, "):
         search.tune(series_csv, epoch=2)
     with pytest.raises(ConfigError, match="trials=0: must be at least 1, but got 0"):
