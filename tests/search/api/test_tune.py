@@ -45,12 +45,17 @@ def test_tune_runs_the_same_trials_as_the_command_and_prints_nothing(
     assert "load-bayes" in repr(result) and len(repr(result).splitlines()) == 1
 
 
-def test_a_second_tune_with_more_trials_resumes_to_exactly_n(
-    series_csv: Path, storage_url: str
+def test_a_second_tune_with_more_trials_resumes_to_exactly_n_and_progress_shows_it(
+    series_csv: Path, storage_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     first = search.tune(series_csv, strategy="random", trials=2, storage=storage_url, **TINY)
     before = trials_of(first.study)
-    again = search.tune(series_csv, strategy="random", trials=3, storage=storage_url, **TINY)
+    again = search.tune(
+        series_csv, strategy="random", trials=3, storage=storage_url, progress=True, **TINY
+    )
+    shown = capsys.readouterr()
+    assert "resuming at 2 of 3" in shown.out and "\ndata: load" in shown.out
+    assert "trial   2 " in shown.err and "best trial" in shown.out and "elapsed" in shown.out
     after = trials_of(again.study)
     assert after[:2] == before and len(after) == 3
     assert sum(t.state.is_finished() for t in again.study.trials) == 3
