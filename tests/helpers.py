@@ -6,6 +6,8 @@ from typing import NoReturn
 
 import pytest
 
+from search.training import TrialBudget
+
 
 def free_port() -> int:
     """A TCP port nothing on this machine listens on now."""
@@ -20,3 +22,8 @@ def skip_or_fail(reason: str) -> NoReturn:
     if os.environ.get("CI"):
         pytest.fail(f"{reason} (CI must run these tests)")
     pytest.skip(reason)
+
+
+def whole_epochs(epochs: int, patience: int, trial_seconds: float | None = None) -> TrialBudget:
+    """A budget of `epochs` whole epochs with `patience`: no work budget, one fold."""
+    return TrialBudget(None, epochs, patience, 1, trial_seconds, min_epochs=1, epoch_windows=None)

@@ -14,6 +14,7 @@ from search.strategies.pruners import PRUNERS, make_pruner
 from search.training.budget import TrialBudget
 from search.training.hyperparameters import load_search_space
 from search.training.objective import make_objective
+from tests.helpers import whole_epochs
 
 SPACE = load_search_space("small")
 
@@ -24,15 +25,7 @@ def objective() -> optuna.study.study.ObjectiveFuncType:
     return make_objective(
         SPACE,
         dataset,
-        TrialBudget(
-            work=None,
-            epochs=3,
-            patience=3,
-            folds=1,
-            trial_seconds=None,
-            min_epochs=1,
-            epoch_windows=None,
-        ),
+        whole_epochs(3, 3),
         {"seq_len": 13},
         study_seed=0,
     )

@@ -8,11 +8,11 @@ import torch
 from search.data.series import load_series
 from search.data.windows import ForecastDataset
 from search.errors import TrialFailure
-from search.training.budget import TrialBudget
 from search.training.hyperparameters import with_defaults
 from search.training.objective import train_trial
 from search.training.recipe import build_forecaster, trial_seed
 from search.training.train import OPTIMIZERS, SCHEDULERS, evaluate
+from tests.helpers import whole_epochs
 
 SMALL = {"hidden_size": 8, "num_layers": 1, "dropout": 0.0, "learning_rate": 1e-2, "batch_size": 64}
 
@@ -28,15 +28,7 @@ def dataset() -> ForecastDataset:
 
 
 def test_same_seed_gives_bit_identical_losses(dataset: ForecastDataset) -> None:
-    budget = TrialBudget(
-        work=None,
-        epochs=3,
-        patience=3,
-        folds=1,
-        trial_seconds=None,
-        min_epochs=1,
-        epoch_windows=None,
-    )
+    budget = whole_epochs(3, 3)
     first = train_trial(whole(SMALL), dataset, budget, seed=7)
     second = train_trial(whole(SMALL), dataset, budget, seed=7)
     other = train_trial(whole(SMALL), dataset, budget, seed=8)
@@ -48,15 +40,7 @@ def test_best_epoch_weights_reproduce_the_best_loss(dataset: ForecastDataset) ->
     result = train_trial(
         whole(SMALL),
         dataset,
-        TrialBudget(
-            work=None,
-            epochs=4,
-            patience=4,
-            folds=1,
-            trial_seconds=None,
-            min_epochs=1,
-            epoch_windows=None,
-        ),
+        whole_epochs(4, 4),
         seed=1,
     )
     assert result.best_loss == min(result.history)
@@ -74,7 +58,7 @@ def test_learns_the_co2_season_better_than_persistence(dataset: ForecastDataset)
     result = train_trial(
         whole(hyper, 52),
         dataset,
-        TrialBudget(None, 8, 8, folds=1, trial_seconds=None, min_epochs=1, epoch_windows=None),
+        whole_epochs(8, 8),
         seed=0,
     )
     assert result.best_loss < 0.9 * persistence
@@ -87,7 +71,7 @@ def test_early_stopping_stops_after_patience_epochs_without_improvement(
     result = train_trial(
         whole({**SMALL, "learning_rate": 0.0}, 26),
         dataset,
-        TrialBudget(None, 20, 2, folds=1, trial_seconds=None, min_epochs=1, epoch_windows=None),
+        whole_epochs(20, 2),
         seed=0,
     )
     assert result.best_epoch == 1
@@ -109,7 +93,7 @@ def test_callback_sees_every_epoch_and_can_stop_training(dataset: ForecastDatase
         train_trial(
             whole(SMALL, 26),
             dataset,
-            TrialBudget(None, 5, 5, folds=1, trial_seconds=None, min_epochs=1, epoch_windows=None),
+            whole_epochs(5, 5),
             0,
             on_epoch,
         )
@@ -123,7 +107,7 @@ def test_diverging_training_is_a_trial_failure_not_a_crash(dataset: ForecastData
         train_trial(
             whole(hyper, 26),
             dataset,
-            TrialBudget(None, 5, 5, folds=1, trial_seconds=None, min_epochs=1, epoch_windows=None),
+            whole_epochs(5, 5),
             seed=0,
         )
 
@@ -138,7 +122,7 @@ def test_every_optimizer_and_scheduler_trains(
     result = train_trial(
         whole(hyper, 26),
         dataset,
-        TrialBudget(None, 3, 3, folds=1, trial_seconds=None, min_epochs=1, epoch_windows=None),
+        whole_epochs(3, 3),
         seed=0,
     )
     assert math.isfinite(result.best_loss)
@@ -166,7 +150,7 @@ def test_searched_architecture_is_the_one_trained(dataset: ForecastDataset) -> N
     result = train_trial(
         whole(hyper, 52),
         dataset,
-        TrialBudget(None, 1, 1, folds=1, trial_seconds=None, min_epochs=1, epoch_windows=None),
+        whole_epochs(1, 1),
         seed=0,
     )
     assert any(key.startswith("score.") for key in result.state_dict)  # attention's scorer
@@ -178,7 +162,7 @@ def test_a_time_limit_ends_training_after_the_epoch_that_passes_it(
     limited = train_trial(
         whole(SMALL, 26),
         dataset,
-        TrialBudget(None, 5, 5, folds=1, trial_seconds=1e-6, min_epochs=1, epoch_windows=None),
+        whole_epochs(5, 5, 1e-6),
         seed=0,
     )
     assert limited.epochs_run == 1 and limited.stopped_by == "time"
@@ -186,7 +170,7 @@ def test_a_time_limit_ends_training_after_the_epoch_that_passes_it(
     full = train_trial(
         whole(SMALL, 26),
         dataset,
-        TrialBudget(None, 2, 5, folds=1, trial_seconds=3600, min_epochs=1, epoch_windows=None),
+        whole_epochs(2, 5, 3600),
         seed=0,
     )
     assert full.epochs_run == 2 and full.stopped_by == "epochs"
