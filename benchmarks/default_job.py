@@ -1,0 +1,50 @@
+"""The README's default job, run for real: its whole stdout, for the README's transcript.
+
+    python benchmarks/default_job.py [--trials 50] [--out default_job]
+
+Runs `lstm-search --strategy bayes --trials N` (as `python -m search`) in a fresh temporary
+directory, so with a fresh `sqlite:///studies.db`, and writes what it printed on stdout (the
+progress bar and trial lines go to stderr) to benchmarks/results/<out>.txt with the commit and the
+machine. Then `python benchmarks/publish.py` puts it into the README. About 10 minutes on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+
+from record import invocation, write_result
+
+TRIALS = 50
+
+
+def transcript(trials: int) -> str:
+    """The default job's stdout, run in a fresh directory, after the command a user types."""
+    typed = ["lstm-search", "--strategy", "bayes", "--trials", str(trials)]
+    env = {key: value for key, value in os.environ.items() if key != "LSTM_SEARCH_STORAGE"}
+    with tempfile.TemporaryDirectory() as folder:
+        done = subprocess.run(
+            [sys.executable, "-m", "search", *typed[1:]],
+            cwd=folder,
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+            check=True,
+        )
+    return f"$ {shlex.join(typed)}\n{done.stdout}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=TRIALS)
+    parser.add_argument("--out", default="default_job", help="results file name, without .txt")
+    args = parser.parse_args()
+    print(f"results: {write_result(args.out, transcript(args.trials), invocation())}")
+
+
+if __name__ == "__main__":
+    main()
