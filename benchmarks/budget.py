@@ -41,6 +41,7 @@ import numpy as np
 import optuna
 import pandas as pd
 import torch
+from record import recorded
 
 from search.data.series import load_series
 from search.data.windows import ForecastDataset
@@ -223,4 +224,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with recorded("budget"):
+        main()

@@ -26,6 +26,7 @@ from pathlib import Path
 import optuna
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.trial import TrialState, create_trial
+from record import recorded
 
 from search.run.runner import _claim
 from search.store.backends import study_lock
@@ -132,4 +133,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with recorded("claims"):
+        main()

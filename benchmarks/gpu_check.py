@@ -12,7 +12,6 @@ the GPU and the versions.
 from __future__ import annotations
 
 import argparse
-import platform
 import statistics
 import subprocess
 import sys
@@ -22,10 +21,10 @@ from pathlib import Path
 
 import optuna
 import torch
+from record import write_result
 
 from search.store import FINISHED, schema
 
-RESULTS = Path(__file__).parent / "results" / "gpu_check.txt"
 DEVICES = ("cpu", "cuda")
 
 
@@ -63,18 +62,10 @@ def main() -> None:
                     f"training {training:.1f} s, {done / training:.3f} trials per training s"
                 )
     ratio = statistics.median(rates["cuda"]) / statistics.median(rates["cpu"])
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
-    ).stdout.strip()
-    header = [
-        f"commit {commit or 'unknown'}; {torch.cuda.get_device_name(0)}; "
-        f"{platform.processor() or platform.machine()}; torch {torch.__version__}",
-        f"python benchmarks/gpu_check.py --trials {args.trials} --repeats {args.repeats}",
-    ]
-    report = "\n".join([*header, *lines, f"GPU / CPU trials per training second: {ratio:.2f}x"])
+    lines.insert(0, f"GPU: {torch.cuda.get_device_name(0)}")
+    report = "\n".join([*lines, f"GPU / CPU trials per training second: {ratio:.2f}x"])
     print(report)
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(report + "\n")
+    write_result("gpu_check", report)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from record import recorded
+
 from search.data.csvfile import MAX_CELLS
 
 WIDE_COLUMNS = 1_000_000
@@ -91,4 +93,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with recorded("hostile_input"):
+        main()

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from record import recorded
 
 from search.data.series import BUNDLED, bundled_path, load_series
 from search.data.windows import ForecastDataset
@@ -165,4 +166,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with recorded("panel_vs_neuralforecast"):
+        main()

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import optuna
+from record import recorded
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).parents[1]
@@ -112,4 +113,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with recorded("proxy_throughput"):
+        main()

@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 import optuna
+from record import recorded
 
 VARIANTS: dict[str, list[str]] = {
     "time-limit": ["--trial-seconds", "30"],
@@ -102,4 +103,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with recorded("selection"):
+        main()

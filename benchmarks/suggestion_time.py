@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 import optuna
+from record import recorded
 
 from search.strategies import make_sampler
 from search.training.device import set_threads
@@ -48,4 +49,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with recorded("suggestion_time"):
+        main()

@@ -61,6 +61,7 @@ import optuna
 import torch
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.trial import TrialState
+from record import recorded
 from skopt import gp_minimize
 from skopt.space import Categorical, Dimension, Integer, Real
 from torch.utils.data import DataLoader, TensorDataset
@@ -298,4 +299,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with recorded("time_to_quality"):
+        main()

@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 import torch
+from record import recorded
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
@@ -101,4 +102,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with recorded("train_throughput"):
+        main()

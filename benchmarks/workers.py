@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 import optuna
+from record import recorded
 
 SEARCH = ["--strategy", "random", "--space", "small", "--pruner", "none", "--quiet"]
 
@@ -87,4 +88,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with recorded("workers"):
+        main()
