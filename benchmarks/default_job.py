@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 
-from record import invocation, write_result
+from record import header, invocation, write_result
 
 TRIALS = 50
 
@@ -43,7 +43,8 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=TRIALS)
     parser.add_argument("--out", default="default_job", help="results file name, without .txt")
     args = parser.parse_args()
-    print(f"results: {write_result(args.out, transcript(args.trials), invocation())}")
+    head = header(invocation())  # the code as it was when the run began
+    print(f"results: {write_result(args.out, transcript(args.trials), head)}")
 
 
 if __name__ == "__main__":

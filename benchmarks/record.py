@@ -66,11 +66,14 @@ def invocation() -> str:
     return shlex.join(["python", str(script), *sys.argv[1:]])
 
 
-def write_result(name: str, text: str, command: str | None = None) -> Path:
-    """Write `text` under its header to benchmarks/results/<name>.txt and return the path."""
+def write_result(name: str, text: str, head: str | None = None) -> Path:
+    """Write `text` under its header to benchmarks/results/<name>.txt and return the path.
+
+    `head` is `header(...)` taken when the run began; by default it is taken now.
+    """
     path = RESULTS / f"{name}.txt"
     RESULTS.mkdir(exist_ok=True)
-    path.write_text(header(command or invocation()) + "\n" + text.rstrip("\n") + "\n")
+    path.write_text((head or header(invocation())) + "\n" + text.rstrip("\n") + "\n")
     return path
 
 
@@ -92,7 +95,8 @@ class _Tee(io.TextIOBase):
 @contextlib.contextmanager
 def recorded(name: str) -> Iterator[None]:
     """Run the block with stdout kept; on success write it to benchmarks/results/<name>.txt."""
+    head = header(invocation())  # the code as it was when the run began
     tee = _Tee(sys.stdout)  # type: ignore[arg-type]
     with contextlib.redirect_stdout(tee):
         yield
-    print(f"results: {write_result(name, tee.kept.getvalue())}")
+    print(f"results: {write_result(name, tee.kept.getvalue(), head)}")
