@@ -47,7 +47,7 @@ def header(command: str) -> str:
     machine = (
         f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, torch {_version('torch')}, "
-        f"optuna {_version('optuna')}"
+        f"optuna {_version('optuna')}; load average {os.getloadavg()[0]:.1f} at the start"
     )
     return "\n".join(
         [
