@@ -46,7 +46,10 @@ def main() -> None:
     stale = []
     for page in pages():
         text = page.read_text()
-        fresh = render(text)
+        try:
+            fresh = render(text)
+        except FileNotFoundError as missing:
+            sys.exit(f"publish: {page.name} names {missing.filename}; run its script first")
         if fresh != text:
             stale.append(str(page.relative_to(ROOT)))
             if not args.check:
