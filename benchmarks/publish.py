@@ -34,29 +34,40 @@ def fenced(root: Path, name: str) -> str:
     return "```text\n" + (root / name).read_text() + "```\n"
 
 
+def missing(text: str, root: Path = ROOT) -> list[str]:
+    """The results files a page's blocks name that do not exist yet."""
+    return [name for name, _ in blocks(text) if not (root / name).is_file()]
+
+
 def render(text: str, root: Path = ROOT) -> str:
-    """The page with every marked block made from its results file."""
-    return BLOCK.sub(lambda match: match[1] + fenced(root, match[2]) + match[4], text)
+    """The page with every marked block made from its results file (a missing file's left as is)."""
+
+    def block(match: re.Match[str]) -> str:
+        if not (root / match[2]).is_file():
+            return match[0]
+        return match[1] + fenced(root, match[2]) + match[4]
+
+    return BLOCK.sub(block, text)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="report stale pages, write nothing")
     args = parser.parse_args()
-    stale = []
+    stale, absent = [], []
     for page in pages():
         text = page.read_text()
-        try:
-            fresh = render(text)
-        except FileNotFoundError as missing:
-            sys.exit(f"publish: {page.name} names {missing.filename}; run its script first")
+        absent += missing(text)
+        fresh = render(text)
         if fresh != text:
             stale.append(str(page.relative_to(ROOT)))
             if not args.check:
                 page.write_text(fresh)
     verb = "stale" if args.check else "refreshed"
     print(f"{verb}: {', '.join(stale)}" if stale else "every marked block is up to date")
-    if args.check and stale:
+    if absent:
+        print(f"missing, run their scripts first: {', '.join(absent)}")
+    if absent or (args.check and stale):
         sys.exit(1)
 
 
