@@ -6,7 +6,7 @@ Runs `lstm-search --strategy bayes --trials N` (as `python -m search`) in a fres
 directory, so with a fresh `sqlite:///studies.db`, then `lstm-search studies` there, and writes
 what they printed on stdout (the progress bar and trial lines go to stderr) to
 benchmarks/results/<out>.txt with the commit and the machine. Then `python benchmarks/publish.py`
-puts it into the README. About 10 minutes on an idle 2-core machine.
+puts it into the README. Run it on an idle machine.
 """
 
 from __future__ import annotations
