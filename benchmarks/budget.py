@@ -28,8 +28,6 @@ The output also goes to `--out` (benchmarks/results/budget.txt) with the commit 
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -41,7 +39,7 @@ import numpy as np
 import optuna
 import pandas as pd
 import torch
-from record import recorded
+from record import header, invocation
 
 from search.data.series import load_series
 from search.data.windows import ForecastDataset
@@ -176,22 +174,6 @@ def search(args: argparse.Namespace, csv: Path, root: Path, say: list[str]) -> N
         print(say[-1], flush=True)
 
 
-def machine() -> str:
-    """The commit and the machine the figures were measured on."""
-    commit = subprocess.run(
-        ["git", "rev-parse", "HEAD"],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=Path(__file__).parent,
-    ).stdout.strip()
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (
-        f"commit {commit or 'unknown'}; {platform.platform()}; "
-        f"{platform.processor() or platform.machine()}, {cores} cores; torch {torch.__version__}"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=14_400)
@@ -204,7 +186,8 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    say = [machine(), "python benchmarks/budget.py " + " ".join(sys.argv[1:])]
+    head = header(invocation())  # the code as it was when the run began
+    say: list[str] = []
     co2 = ForecastDataset(load_series())
     seq_len = SearchOptions().seq_len
     with tempfile.TemporaryDirectory() as folder:
@@ -215,14 +198,13 @@ def main() -> None:
             f"{len(dataset.windows(seq_len)['train']):,} training windows, horizon {HORIZON} "
             f"(CO2: {len(co2.windows(seq_len)['train']):,})"
         )
-        print("\n".join(say), flush=True)
+        print("\n".join([head, *say]), flush=True)
         ranking(args, dataset, say)
         if args.search:
             search(args, csv, Path(folder), say)
     args.out.parent.mkdir(exist_ok=True)
-    args.out.write_text("\n".join(say) + "\n")
+    args.out.write_text("\n".join([head, *say]) + "\n")
 
 
 if __name__ == "__main__":
-    with recorded("budget"):
-        main()
+    main()

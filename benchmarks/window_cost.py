@@ -14,16 +14,11 @@ Writes its output to benchmarks/results/window_cost.txt with the commit and the 
 from __future__ import annotations
 
 import argparse
-import io
-import os
-import platform
 import statistics
-import subprocess
-from contextlib import redirect_stdout
-from pathlib import Path
 
 import numpy as np
 import torch
+from record import recorded
 
 from search.data import ForecastDataset, load_series
 from search.training import TrialBudget, build_forecaster, fit, train_settings
@@ -72,30 +67,21 @@ def main() -> None:
     torch.set_num_threads(1)
     dataset = ForecastDataset(load_series())
     windows = len(dataset.windows(SEQ_LEN)["train"])
-    out = io.StringIO()
-    with redirect_stdout(out):
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
-        ).stdout.strip()
-        print(f"commit {commit}; {platform.platform()}, {os.cpu_count()} cores; one thread")
-        print(f"python benchmarks/window_cost.py --repeats {args.repeats}")
-        costs = []
-        for index in range(args.repeats):
-            cost, error, ratio = repeat(dataset, windows)
-            costs.append(cost)
-            print(
-                f"repeat {index}: a window's fixed cost {cost:,.0f} parameter-windows; worst fit "
-                f"error {error:.0%}; batch 16 / batch 128 seconds {ratio:.2f}"
-            )
+    print("one thread")
+    costs = []
+    for index in range(args.repeats):
+        cost, error, ratio = repeat(dataset, windows)
+        costs.append(cost)
         print(
-            f"median {statistics.median(costs):,.0f}, spread {max(costs) - min(costs):,.0f} "
-            "parameter-windows"
+            f"repeat {index}: a window's fixed cost {cost:,.0f} parameter-windows; worst fit "
+            f"error {error:.0%}; batch 16 / batch 128 seconds {ratio:.2f}"
         )
-    print(out.getvalue(), end="")
-    results = Path(__file__).parent / "results"
-    results.mkdir(exist_ok=True)
-    (results / "window_cost.txt").write_text(out.getvalue())
+    print(
+        f"median {statistics.median(costs):,.0f}, spread {max(costs) - min(costs):,.0f} "
+        "parameter-windows"
+    )
 
 
 if __name__ == "__main__":
-    main()
+    with recorded("window_cost"):
+        main()
