@@ -195,5 +195,5 @@ def add_refit(parser: argparse.ArgumentParser) -> None:
         "--refit",
         action="store_true",
         help="use the best configuration's refit on train + validation rather than the best "
-        "trial's own model (default: the trial's own; see the README's score table)",
+        "trial's own model (default: the trial's own; see docs/results.md)",
     )

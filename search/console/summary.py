@@ -112,7 +112,8 @@ def print_summary(
     if best is not None:
         print(
             f"models: saved in {artifact_location(url)}; lstm-search export "
-            f"{printable(study.study_name)}{storage} --out model.pt (add --refit for the refit)"
+            f"{printable(study.study_name)}{storage} --out model.pt"
+            + (" (add --refit for the refit)" if best.refit is not None else "")
         )
     print(f"dashboard: lstm-search dashboard{storage}")
     if started is not None:

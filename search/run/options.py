@@ -26,7 +26,7 @@ from search.run.values import (
     work_or_off,
 )
 from search.run.values import seed as seed_value
-from search.store import DEFAULT_STORAGE, MOST_WARM_TRIALS, STORAGE_ENV
+from search.store import DEFAULT_STORAGE, MOST_WARM_TRIALS, STORAGE_ENV, URL_EXAMPLES
 from search.strategies import PRUNERS, STRATEGIES
 from search.training import DEVICES, HYPERPARAMETERS
 from spaces import PRESETS
@@ -73,7 +73,7 @@ the series. benchmarks/budget.py measures the ranking it gives against longer tr
 
 def default_workers() -> int:
     """One worker per core this process may run on: 2 workers on 2 cores ran the same
-    trials 1.2-1.6x faster than 1 (benchmarks/workers.py, README's Scaling out)."""
+    trials 1.2-1.6x faster than 1 (benchmarks/workers.py, docs/scaling.md)."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
@@ -123,7 +123,10 @@ class SearchOptions:
     )
     storage: str | None = field(
         default=None,
-        metadata=_option(f"SQLAlchemy URL (default: ${STORAGE_ENV} or {DEFAULT_STORAGE})"),
+        metadata=_option(
+            f"{URL_EXAMPLES} (`lstm-search serve` runs a gRPC proxy) (default: ${STORAGE_ENV} "
+            f"or {DEFAULT_STORAGE})"
+        ),
     )
     warm_start: str | None = field(
         default=None,

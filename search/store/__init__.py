@@ -14,7 +14,7 @@ from search.store.artifacts import (
     load_file,
     save_file,
 )
-from search.store.backends import PROXY_PORT, masked, study_lock
+from search.store.backends import PROXY_PORT, URL_EXAMPLES, masked, study_lock
 from search.store.lease import LeaseWatch, fresh_lease, renew, renewing
 from search.store.locks import StudyLock
 from search.store.optuna_internals import (
@@ -76,6 +76,7 @@ __all__ = [
     "MOST_WARM_TRIALS",
     "PROXY_PORT",
     "STORAGE_ENV",
+    "URL_EXAMPLES",
     "ArtifactStore",
     "Baselines",
     "ForecastScore",
