@@ -14,7 +14,7 @@ COMMAND = (
     "--target load --features a,b --time-col day --date-format %d.%m.%Y --horizon 3 "
     "--seq-len 14 --split 0.6,0.2,0.2 --epochs 2 --work-budget 0 --min-epochs 1 "
     "--epoch-windows 0 --folds 2 --patience 1 --trial-seconds 2.5 --pruner none --refit "
-    f"--cost-aware --space full --arch bilstm --seed 9 --timeout 60 --device cpu --workers "
+    f"--no-cost-aware --space full --arch bilstm --seed 9 --timeout 60 --device cpu --workers "
     f"{CHANGED.workers} --season 7 --quiet --debug"
 )
 
