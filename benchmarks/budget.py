@@ -2,6 +2,7 @@
 there: the evidence for --min-epochs and --epoch-windows.
 
     python benchmarks/budget.py [--rows 14400] [--configs 6] [--epochs 12] [--search] [--trials 30]
+                                [--default-only]
 
 Builds an hourly series of `--rows` rows (daily and weekly seasons, a slow trend, AR(1) noise;
 seeded), horizon 24, and trains `--configs` configurations drawn from the space (seeded random
@@ -20,7 +21,8 @@ Spearman rank correlation of each budget's ranking with the reference's.
 With `--search`, also runs the default search (`lstm-search --data <series> --horizon 24 --trials
 N`, its default workers) with the default --epoch-windows and with --epoch-windows 0, in studies
 of their own, and prints each one's wall time, best validation MSE, and its handed model's test
-MSE and skill against persistence and against the best baseline.
+MSE and skill against persistence and against the best baseline. `--default-only` leaves out the
+search in whole epochs (hours on 14,400 rows) and `--configs 0` the ranking.
 
 The output also goes to `--out` (benchmarks/results/budget.txt) with the commit and the machine.
 """
@@ -152,7 +154,10 @@ def search(args: argparse.Namespace, csv: Path, root: Path, say: list[str]) -> N
     """The default search with the default --epoch-windows and with whole epochs, side by side."""
     url = f"sqlite:///{root / 'studies.db'}"
     say.append(f"the default search, {args.trials} trials, --space {args.space}:")
-    for label, extra in (("default", []), ("--epoch-windows 0", ["--epoch-windows", "0"])):
+    variants = [("default", [])]
+    if not args.default_only:
+        variants.append(("--epoch-windows 0", ["--epoch-windows", "0"]))
+    for label, extra in variants:
         name = f"budget-{len(extra)}"
         command = [sys.executable, "-m", "search", "--data", str(csv), "--horizon", str(HORIZON)]
         command += ["--trials", str(args.trials), "--space", args.space, "--quiet"]
@@ -182,6 +187,9 @@ def main() -> None:
     parser.add_argument("--space", default="seed")
     parser.add_argument("--search", action="store_true", help="also run the default search")
     parser.add_argument("--trials", type=int, default=30)
+    parser.add_argument(
+        "--default-only", action="store_true", help="search with the default --epoch-windows only"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -199,7 +207,8 @@ def main() -> None:
             f"(CO2: {len(co2.windows(seq_len)['train']):,})"
         )
         print("\n".join([head, *say]), flush=True)
-        ranking(args, dataset, say)
+        if args.configs:
+            ranking(args, dataset, say)
         if args.search:
             search(args, csv, Path(folder), say)
     args.out.parent.mkdir(exist_ok=True)
