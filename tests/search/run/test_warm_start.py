@@ -8,7 +8,6 @@ from pathlib import Path
 
 import optuna
 import pytest
-from optuna.trial import TrialState
 
 from search.cli.main import main
 from search.run import SearchOptions, open_search, plan
@@ -209,5 +208,5 @@ def test_with_two_workers_each_queued_configuration_runs_once(
     study = optuna.load_study(study_name="load-random", storage=storage)
     queued = warm(study)
     assert [t.params for t in queued] == best_configurations(storage, warm_trials(10))
-    assert all(t.state == TrialState.COMPLETE for t in queued)
+    assert all(t.state in FINISHED for t in queued)  # complete, or pruned like any trial
     assert sum(t.state in FINISHED for t in study.trials) == 10

@@ -85,7 +85,8 @@ def test_a_search_keeps_its_models_in_the_bucket_and_export_reads_them(
     monkeypatch.setenv(ARTIFACTS_ENV, f"s3://{BUCKET}/team-a/")
     monkeypatch.chdir(tmp_path)
     url = f"sqlite:///{tmp_path / 'studies.db'}"
-    argv = [*SEARCHED[:-1], "2"]  # two worker processes, each uploading its own models
+    argv = list(SEARCHED)
+    argv[argv.index("--workers") + 1] = "2"  # two worker processes, each uploading its own models
     assert main(["--data", str(series_csv), "--storage", url, *argv]) == 0
     stored = keys(s3)
     study = optuna.load_study(study_name="load-random", storage=url)
