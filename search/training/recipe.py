@@ -92,9 +92,12 @@ def make_checkpoint(
 
 
 WINDOW_OVERHEAD = 32_000
-"""A window's cost beside its model's parameters, in parameter-windows: what a pass over a
-window costs whatever the model's size (benchmarks/window_cost.py; a fixed cost per optimizer step
-was within the measurement's spread, so the batch size is not in the cost)."""
+"""A window's cost beside its model's parameters, in parameter-windows: what a pass over a window
+costs whatever the model's size. benchmarks/results/window_cost.txt measured 33,835 (33,460-35,654
+over 3 repeats); 32,000 came from an earlier run on a loaded machine and is what
+benchmarks/results/selection.txt ran with, and 6 % moves a cost compared on a log scale little.
+The batch size is left out: an epoch at batch 16 took 1.5-1.6x its time at batch 128 there, and
+a fixed cost per optimizer step fitted beside it came out within its own spread."""
 
 
 def planned_cost(
